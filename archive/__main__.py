@@ -1,0 +1,5 @@
+"""``python -m archive`` runs the `sigillo` command."""
+
+from archive.cli import main
+
+main()

@@ -1,0 +1,431 @@
+"""The `sigillo` command. Parses arguments, calls the library, formats the output; nothing else.
+
+Errors are translated once, at the edge (``_GuardedGroup.invoke``): a ``SigilloError`` becomes one line (plus a hint)
+and its exit code, Ctrl-C exits 130, anything else is an internal error whose traceback only ``--debug`` shows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import ExitCode, SigilloError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {code.value:<4}{text}"
+    for code, text in [
+        (ExitCode.OK, "success"),
+        (ExitCode.FAILURES, "done, but some inputs failed (each is named in the output)"),
+        (ExitCode.USAGE, "wrong arguments or options"),
+        (ExitCode.NO_ARCHIVE, "no archive here (or it already exists, or its settings are invalid)"),
+        (ExitCode.BUSY, "another sigillo process is writing to the archive"),
+        (ExitCode.MISSING_TOOL, "tesseract or one of its languages is not installed"),
+        (ExitCode.NOT_FOUND, "no document with that id, or an ambiguous id prefix"),
+        (ExitCode.INTEGRITY, "the catalog or a stored original is damaged"),
+        (ExitCode.INDEX, "the search index is damaged or missing: run `sigillo reindex`"),
+        (ExitCode.INTERNAL, "internal error: run again with --debug and report the traceback"),
+        (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
+    ]
+)
+
+
+def _fail(message: str, hint: str, code: int) -> None:
+    click.secho(f"Error: {message}", err=True, fg="red")
+    if hint:
+        click.echo(f"Hint: {hint}", err=True)
+    sys.exit(code)
+
+
+class _GuardedGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SigilloError as exc:
+            if (ctx.obj or {}).get("debug"):
+                traceback.print_exc()
+            _fail(str(exc), exc.hint, exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                traceback.print_exc()
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc}",
+                "run the same command with --debug for the details, and report them",
+                ExitCode.INTERNAL,
+            )
+        return None
+
+
+def _set_home(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)["home"] = value
+
+
+def home_option(f: F) -> F:
+    """``--home`` accepted after the command too (``sigillo init --home DIR``)."""
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False),
+        expose_value=False,
+        callback=_set_home,
+        is_eager=True,
+        help="Archive folder (default: $SIGILLO_HOME, else ./sigillo-archive).",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+@click.group(cls=_GuardedGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="SIGILLO_HOME", show_envvar=True,
+              help="Archive folder (default: ./sigillo-archive).")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+@click.version_option(package_name="sigillo", prog_name="sigillo")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, debug: bool) -> None:
+    """Sigillo: a sealed, searchable archive for credit documents.
+
+    \b
+    Typical session:
+      sigillo init                          create ./sigillo-archive
+      sigillo ingest scans/ invoices/       store, OCR and index files
+      sigillo search 'sollecito rossi'      find documents
+      sigillo show 3f2a9c1e                 metadata and text of one document
+      sigillo get 3f2a9c1e -o copy.pdf      the original, bit-exact
+    """
+    obj = ctx.ensure_object(dict)
+    obj.setdefault("home", home)
+    obj["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def open_archive(ctx: click.Context) -> Any:
+    from .core import Archive
+
+    archive = Archive.open(ctx.obj.get("home"))
+    ctx.call_on_close(archive.close)
+    return archive
+
+
+def _echo_json(obj: object) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------------------------------------------
+@cli.command()
+@home_option
+@click.option("--languages", default=None, help="Tesseract languages for OCR, e.g. ita+eng (the default).")
+@click.pass_context
+def init(ctx: click.Context, languages: str | None) -> None:
+    """Create a new, empty archive.
+
+    \b
+    Example:
+      sigillo init --home /srv/sigillo
+    """
+    from .config import Settings, resolve_home
+    from .core import Archive
+
+    home = resolve_home(ctx.obj.get("home"))
+    settings = Settings(name=home.name, **({"languages": languages} if languages else {}))
+    archive = Archive.init(home, settings)
+    archive.close()
+    click.echo(f"Created an empty archive at {home}")
+    click.echo(f"Settings: {home / 'sigillo.toml'}. Next: sigillo --home {home} ingest FOLDER")
+
+
+@cli.command()
+@home_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip file names matching this shell pattern when walking folders (repeatable).")
+@click.option("--wait", type=float, default=None, metavar="SECONDS",
+              help="How long to wait if another sigillo process is writing (default: lock_wait setting).")
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...], wait: float | None,
+           as_json: bool) -> None:
+    """Store, read (text layer or OCR) and index files and folders.
+
+    Each file is identified by its content, not its name. Files already in the archive are reported as
+    duplicates and not stored again. A file that cannot be ingested is named with the reason, and the batch
+    goes on; the exit code is then 1.
+
+    \b
+    Examples:
+      sigillo ingest scans/2024-11/
+      sigillo ingest invoice.pdf contract.tiff --json
+      sigillo ingest inbox/ --exclude '*.json' --exclude 'draft-*'
+    """
+    from .pipeline import FileOutcome, ingest_paths
+
+    archive = open_archive(ctx)
+
+    def show(o: FileOutcome) -> None:
+        if as_json:
+            _echo_json(o.as_json())
+            return
+        short = (o.sha256 or "")[:12]
+        if o.status == "new":
+            how = "OCR" if o.ocr_pages == o.pages else "text layer" if o.ocr_pages == 0 else "text layer + OCR"
+            extra = f"  ({o.pages} page{'s' if o.pages != 1 else ''}, {how}, {o.seconds:.1f} s)"
+            click.echo(f"new        {short}  {o.path}{extra}")
+            for w in o.warnings:
+                click.echo(f"           warning: {w}")
+        elif o.status == "duplicate":
+            click.echo(f"duplicate  {short}  {o.path}  (already archived as {o.duplicate_of})")
+        else:
+            click.secho(f"failed     {short:12}  {o.path}: {o.reason}", fg="red", err=False)
+
+    patterns = tuple(archive.settings.exclude) + exclude
+    with archive.write_lock("ingest", wait):
+        summary = ingest_paths(archive, paths, exclude=patterns, on_outcome=show)
+    line = (
+        f"{summary.files} file{'s' if summary.files != 1 else ''}: {summary.new} new, {summary.duplicates} "
+        f"duplicate{'s' if summary.duplicates != 1 else ''}, {summary.failed} failed "
+        f"({summary.pages} pages, {summary.seconds:.1f} s)"
+    )
+    if as_json:
+        _echo_json({"summary": {"batch_id": summary.batch_id, "files": summary.files, "new": summary.new,
+                                "duplicates": summary.duplicates, "failed": summary.failed,
+                                "pages": summary.pages, "seconds": round(summary.seconds, 3)}})
+    else:
+        click.echo(line)
+    if summary.index_warning:
+        click.secho(f"Warning: {summary.index_warning}", fg="yellow", err=True)
+    if summary.files == 0:
+        click.echo("No files found under the given paths.", err=True)
+    if summary.failed:
+        ctx.exit(ExitCode.FAILURES)
+
+
+def _fragment_text(fragment: list[tuple[str, bool]], tty: bool) -> str:
+    out = []
+    for text, match in fragment:
+        if match:
+            out.append(click.style(text, bold=True, underline=True) if tty else f"**{text}**")
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+@cli.command()
+@home_option
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=10, show_default=True,
+              help="How many results to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results (paging).")
+@json_option
+@click.pass_context
+def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, as_json: bool) -> None:
+    """Full-text search, ranked, with highlighted snippets.
+
+    Words are matched whatever their case and accents, and across common Italian and English inflections
+    (fattura/fatture, invoice/invoices). Several words must all appear.
+
+    \b
+    Syntax:
+      word another          both words (AND is implied)
+      "amount due"          an exact phrase
+      rossi OR bianchi      either word;  NOT word  or  -word  excludes
+      ross*                 a prefix;      rossi~  a fuzzy match (one typo)
+      (a OR b) c            grouping
+      filename:contratto    a field: filename, doc_type, media_type, id, language, pages, ingested
+      ingested:2026-11      a date field: a year, a month, a day, or [2026-01-01 TO 2026-06-30], >2026-01-01
+    A query that cannot be parsed is searched as plain words, with a note.
+
+    \b
+    Examples:
+      sigillo search sollecito
+      sigillo search '"amount due" harbour' --limit 5
+      sigillo search 'contratto OR contract' --json
+    """
+    archive = open_archive(ctx)
+    text = " ".join(query)
+    rows, total, parsed = archive.search(text, limit=limit, offset=offset)
+    if as_json:
+        results = []
+        for row in rows:
+            snippets = []
+            for fragment in row.fragments:
+                pos, matches = 0, []
+                for part, is_match in fragment:
+                    if is_match:
+                        matches.append([pos, pos + len(part)])
+                    pos += len(part)
+                snippets.append({"text": "".join(p for p, _ in fragment), "matches": matches})
+            d = row.document
+            results.append({
+                "rank": row.rank, "id": d.id, "score": round(row.score, 4), "filename": d.original_name,
+                "media_type": d.media_type, "pages": d.page_count, "doc_type": d.doc_type,
+                "ingested_at": d.ingested_at, "snippets": snippets,
+            })
+        _echo_json({"query": text, "total": total, "notes": list(parsed.notes), "results": results})
+        return
+    for note in parsed.notes:
+        click.secho(f"Note: {note}", fg="yellow", err=True)
+    if total == 0:
+        click.echo(f"No document matches {text!r}.")
+        return
+    shown = f"{offset + 1}–{offset + len(rows)} of {total}" if total > len(rows) else str(total)
+    click.echo(f"{shown} document{'s' if total != 1 else ''} match {text!r}:")
+    tty = sys.stdout.isatty()
+    for row in rows:
+        d = row.document
+        click.echo("")
+        click.echo(f"{row.rank:>3}. {click.style(d.id[:12], fg='cyan') if tty else d.id[:12]}  {d.original_name}"
+                   f"  ({d.media_type}, {d.page_count} p., received {d.ingested_at[:10]})")
+        for fragment in row.fragments:
+            click.echo(f"     {_fragment_text(fragment, tty)}")
+
+
+@cli.command()
+@home_option
+@click.argument("doc")
+@click.option("--text/--no-text", default=True, show_default=True, help="Include the text of each page.")
+@click.option("--words", is_flag=True, help="With --json: include every word with its box and confidence.")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -> None:
+    """Metadata, pages and text of one document.
+
+    DOC is the document's id (the SHA-256 of its original) or any unique prefix of it, at least 4 digits.
+
+    \b
+    Examples:
+      sigillo show 3f2a9c1e
+      sigillo show 3f2a9c1e --json --no-text
+    """
+    archive = open_archive(ctx)
+    d = archive.resolve(doc)
+    pages = archive.catalog.pages(d.id)
+    sightings = archive.catalog.sightings(d.id)
+    if as_json:
+        page_list = []
+        for p in pages:
+            item: dict[str, Any] = {
+                "number": p.number, "method": p.method, "dpi": p.dpi,
+                "confidence": None if p.confidence is None else round(p.confidence, 3),
+                "width": p.width, "height": p.height, "unit": p.unit, "chars": len(p.text),
+                "warnings": list(p.warnings), "seconds": round(p.seconds, 3),
+            }
+            if text:
+                item["text"] = p.text
+            if words:
+                item["words"] = [
+                    {"text": w[0], "bbox": list(w[1:5]), "confidence": w[5], "line": w[6]} for w in p.words
+                ]
+            page_list.append(item)
+        _echo_json({
+            "id": d.id, "sha256": d.id, "size": d.size, "media_type": d.media_type, "kind": d.kind,
+            "original_name": d.original_name, "source_path": d.source_path, "ingested_at": d.ingested_at,
+            "batch_id": d.batch_id, "doc_type": d.doc_type, "language": d.language, "fields": {},
+            "page_count": d.page_count, "warnings": list(d.warnings), "indexed": d.indexed,
+            "sightings": [s.__dict__ for s in sightings], "pages": page_list,
+        })
+        return
+    ocr = sum(p.method == "ocr" for p in pages)
+    layer = sum(p.method == "text" for p in pages)
+    rows = [
+        ("id", d.id),
+        ("original", f"{d.original_name}  ({d.media_type}, {d.size:,} bytes)"),
+        ("received", f"{d.ingested_at}  from {d.source_path}"),
+        ("batch", d.batch_id),
+        ("pages", f"{d.page_count}  ({ocr} OCR, {layer} text layer"
+                  f"{', ' + str(d.page_count - ocr - layer) + ' without text' if d.page_count - ocr - layer else ''})"),
+        ("doc type", d.doc_type or "not classified yet"),
+    ]
+    rows += [("also seen", f"{s.path}  ({s.seen_at[:19]}Z)") for s in sightings if s.outcome == "duplicate"]
+    rows += [("warning", w) for w in d.warnings]
+    if not d.indexed:
+        rows.append(("index", "not in the search index yet (run `sigillo reindex`)"))
+    for label, value in rows:
+        click.echo(f"{label:<10} {value}")
+    if text:
+        for p in pages:
+            how = {"ocr": f"OCR at {p.dpi} dpi", "text": "text layer", "empty": "no text"}.get(p.method, p.method)
+            if p.confidence is not None:
+                how += f", confidence {p.confidence:.2f}"
+            click.echo("")
+            click.echo(click.style(f"── page {p.number} ({how}) ──", bold=True))
+            click.echo(p.text.rstrip() or "(no text)")
+
+
+@cli.command()
+@home_option
+@click.argument("doc")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Where to write the original ('-' for standard output).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.pass_context
+def get(ctx: click.Context, doc: str, output: Path, force: bool) -> None:
+    """Write the original of a document, bit-exact (its SHA-256 is checked on the way out).
+
+    \b
+    Examples:
+      sigillo get 3f2a9c1e -o invoice.pdf
+      sigillo get 3f2a9c1e -o - | sha256sum
+    """
+    from .errors import SigilloError
+
+    archive = open_archive(ctx)
+    d = archive.resolve(doc)
+    if str(output) == "-":
+        archive.copy_original(d.id, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    if output.exists() and not force:
+        raise SigilloError(f"{output} already exists", hint="choose another name, or add --force to overwrite it")
+    tmp = output.with_name(f".{output.name}.sigillo-tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            size = archive.copy_original(d.id, fh)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"Wrote {output} ({size:,} bytes, SHA-256 {d.id[:12]}… checked)", err=True)
+
+
+@cli.command()
+@home_option
+@click.option("--wait", type=float, default=None, metavar="SECONDS",
+              help="How long to wait if another sigillo process is writing.")
+@click.pass_context
+def reindex(ctx: click.Context, wait: float | None) -> None:
+    """Rebuild the search index from the catalog.
+
+    The catalog is the archive's source of truth; the index is a copy. Run this if search reports a damaged
+    index, or after changing the search settings. The old index keeps answering until the new one is ready.
+
+    \b
+    Example:
+      sigillo reindex
+    """
+    archive = open_archive(ctx)
+    with archive.write_lock("reindex", wait):
+        count = archive.reindex()
+    click.echo(f"Indexed {count} document{'s' if count != 1 else ''}.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="sigillo")

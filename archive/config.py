@@ -1,0 +1,177 @@
+"""Where the archive lives and how it is set up.
+
+An archive is a folder (``./sigillo-archive`` by default, ``$SIGILLO_HOME`` or ``--home`` otherwise)::
+
+    sigillo.toml        settings (TOML, written at init, edited by hand)
+    catalog.sqlite3     the catalog: documents, pages, batches (the source of truth)
+    objects/ab/cdef…    originals, content-addressed by SHA-256, read-only
+    index/<engine>/     the search index: a copy, rebuilt from the catalog by `sigillo reindex`
+    tmp/                scratch space for atomic writes (same file system as objects/)
+    lock                the write lock (one writer at a time)
+
+Folders are created readable by their owner only: they hold debtors' personal data.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveMissingError, ConfigError
+
+__all__ = ["DEFAULT_HOME", "SETTINGS_FILE", "Layout", "Settings", "resolve_home", "write_settings"]
+
+DEFAULT_HOME = "sigillo-archive"
+SETTINGS_FILE = "sigillo.toml"
+ARCHIVE_FORMAT = 1
+
+
+def resolve_home(home: str | os.PathLike[str] | None) -> Path:
+    """The archive folder: ``home`` if given, else ``$SIGILLO_HOME``, else ``./sigillo-archive``."""
+    chosen = home or os.environ.get("SIGILLO_HOME") or DEFAULT_HOME
+    return Path(chosen).expanduser().absolute()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths inside one archive folder."""
+
+    home: Path
+
+    @property
+    def settings(self) -> Path:
+        return self.home / SETTINGS_FILE
+
+    @property
+    def catalog(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def objects(self) -> Path:
+        return self.home / "objects"
+
+    @property
+    def tmp(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def lock(self) -> Path:
+        return self.home / "lock"
+
+    def index(self, engine: str) -> Path:
+        return self.home / "index" / engine
+
+    def exists(self) -> bool:
+        return self.settings.is_file() and self.catalog.is_file()
+
+    def require(self) -> None:
+        """Raise ArchiveMissingError unless an archive is here."""
+        if not self.exists():
+            raise ArchiveMissingError(f"no Sigillo archive at {self.home}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The archive's settings, read from ``sigillo.toml``; every key has a default."""
+
+    name: str = "sigillo-archive"
+    languages: str = "ita+eng"  # tesseract languages, joined by "+"
+    dpi: int = 300  # resolution for rendering image-only PDF pages
+    page_timeout: float = 180.0  # seconds of OCR per page before it is given up (page kept, with a warning)
+    min_text_chars: int = 50  # letters/digits a PDF page's text layer needs to be read instead of OCR'd
+    max_pages: int = 2000
+    max_image_megapixels: int = 150  # under Pillow's own hard limit (~179 M pixels)
+    max_file_mb: int = 2048
+    search_engine: str = "whoosh"
+    exclude: tuple[str, ...] = field(default=(".*", "Thumbs.db", "desktop.ini", "~$*"))
+    lock_wait: float = 10.0  # seconds a writer waits for another one to finish
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read ``path``; unknown keys and wrong types are errors that name the key."""
+        try:
+            with path.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ArchiveMissingError(f"no settings file at {path}") from exc
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        flat: dict[str, Any] = {}
+        for section, values in raw.items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: '{section}' must be a [section]")
+            flat.update(values)
+        flat.pop("format", None)
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in flat.items():
+            if key not in known:
+                raise ConfigError(f"{path}: unknown setting '{key}'")
+            default = getattr(cls, key) if key != "exclude" else ()
+            if isinstance(default, tuple):
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise ConfigError(f"{path}: '{key}' must be a list of strings")
+                value = tuple(value)
+            elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            elif type(value) is not type(default):
+                raise ConfigError(f"{path}: '{key}' must be a {type(default).__name__}, not {value!r}")
+            kwargs[key] = value
+        settings = cls(**kwargs)
+        settings._validate(path)
+        return settings
+
+    def _validate(self, path: Path) -> None:
+        if self.search_engine not in ("whoosh",):
+            raise ConfigError(f"{path}: search_engine must be \"whoosh\", not {self.search_engine!r}")
+        if not self.languages or not all(part.isalnum() or "_" in part for part in self.languages.split("+")):
+            raise ConfigError(f"{path}: languages must look like \"ita+eng\", not {self.languages!r}")
+        for key in ("dpi", "page_timeout", "max_pages", "max_image_megapixels", "max_file_mb"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"{path}: '{key}' must be positive")
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def write_settings(path: Path, settings: Settings) -> None:
+    """Write a commented settings file (only at init: afterwards it is the user's)."""
+    s = settings
+    text = f"""# Sigillo archive settings. Edit with care; `sigillo` reads this file on every command.
+[archive]
+format = {ARCHIVE_FORMAT}
+name = {_toml_value(s.name)}
+
+[ocr]
+# tesseract languages joined by "+", e.g. "ita+eng" or "deu+fra+eng" (install the language packs first)
+languages = {_toml_value(s.languages)}
+# resolution at which image-only PDF pages are rendered for OCR
+dpi = {s.dpi}
+# seconds of OCR per page before tesseract is stopped; the page is kept without text and a warning is recorded
+page_timeout = {_toml_value(s.page_timeout)}
+# a PDF page whose text layer has fewer letters and digits than this is treated as a scan and OCR'd
+min_text_chars = {s.min_text_chars}
+
+[limits]
+max_pages = {s.max_pages}
+max_image_megapixels = {s.max_image_megapixels}
+max_file_mb = {s.max_file_mb}
+
+[ingest]
+# file names skipped when ingesting folders (shell patterns)
+exclude = {_toml_value(s.exclude)}
+# seconds a command waits for another sigillo process that is writing to this archive
+lock_wait = {_toml_value(s.lock_wait)}
+
+[search]
+search_engine = {_toml_value(s.search_engine)}
+"""
+    path.write_text(text, encoding="utf-8")

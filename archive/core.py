@@ -1,0 +1,201 @@
+"""The archive as one object: open or create it, find documents, keep the search index in step, search."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from search.query import ParsedQuery, parse
+from search.snippet import snippets
+
+from search import engine as search_engine
+from search import errors as search_errors
+from search.record import IndexRecord
+
+from .catalog import Catalog, DocumentRow
+from .config import Layout, Settings, resolve_home, write_settings
+from .errors import ArchiveExistsError, SearchIndexError
+from .lock import WriteLock
+from .store import DIR_MODE, BlobStore
+
+__all__ = ["Archive", "SearchRow", "now_utc", "os_user"]
+
+
+def now_utc() -> str:
+    """Our clock, UTC, to the microsecond: ``2024-03-15T10:02:11.123456Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
+def host() -> str:
+    return socket.gethostname()
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """One search hit, with what a person needs to recognise the document."""
+
+    rank: int
+    score: float
+    document: DocumentRow
+    fragments: list[list[tuple[str, bool]]]
+
+
+class Archive:
+    """One archive folder. Use ``Archive.open(home)`` or ``Archive.init(home)``; close it when done."""
+
+    def __init__(self, layout: Layout, settings: Settings) -> None:
+        self.layout = layout
+        self.settings = settings
+        self.catalog = Catalog(layout.catalog)
+        self.store = BlobStore(layout.objects, layout.tmp)
+        self._engine: search_engine.Engine | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None) -> Archive:
+        layout = Layout(resolve_home(home))
+        layout.require()
+        return cls(layout, Settings.load(layout.settings))
+
+    @classmethod
+    def init(cls, home: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Archive:
+        """Create a new archive: folders (owner-only), settings, an empty catalog and an empty index."""
+        layout = Layout(resolve_home(home))
+        if layout.exists():
+            raise ArchiveExistsError(f"there is already an archive at {layout.home}")
+        if layout.home.exists() and any(layout.home.iterdir()):
+            raise ArchiveExistsError(
+                f"{layout.home} is not empty and holds no archive",
+                hint="choose an empty or new folder with --home",
+            )
+        settings = settings or Settings(name=layout.home.name)
+        layout.home.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(layout.home, DIR_MODE)
+        for folder in (layout.objects, layout.tmp, layout.index(settings.search_engine).parent):
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        write_settings(layout.settings, settings)
+        os.chmod(layout.settings, 0o600)
+        Catalog(layout.catalog, create=True).close()
+        os.chmod(layout.catalog, 0o600)
+        with _wrap_index_errors():
+            search_engine.create_engine(settings.search_engine, layout.index(settings.search_engine)).close()
+        return cls(layout, settings)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        self.catalog.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write_lock(self, command: str, wait: float | None = None) -> WriteLock:
+        return WriteLock(self.layout.lock, command, self.settings.lock_wait if wait is None else wait)
+
+    # -- the search index ------------------------------------------------------------------------------------
+    @property
+    def index_path(self) -> Path:
+        return self.layout.index(self.settings.search_engine)
+
+    def engine(self, *, create: bool = False) -> search_engine.Engine:
+        if self._engine is None:
+            with _wrap_index_errors():
+                try:
+                    self._engine = search_engine.open_engine(self.settings.search_engine, self.index_path)
+                except search_errors.IndexMissingError:
+                    if not create:
+                        raise
+                    self._engine = search_engine.create_engine(self.settings.search_engine, self.index_path)
+        return self._engine
+
+    def index_record(self, doc: DocumentRow) -> IndexRecord:
+        return IndexRecord(
+            id=doc.id,
+            text=self.catalog.text(doc.id),
+            filename=doc.original_name,
+            media_type=doc.media_type,
+            ingested_at=datetime.fromisoformat(doc.ingested_at.replace("Z", "+00:00")),
+            page_count=doc.page_count,
+            doc_type=doc.doc_type,
+            language=doc.language,
+        )
+
+    def _records(self, ids: Sequence[str]) -> Iterator[IndexRecord]:
+        for start in range(0, len(ids), 200):
+            chunk = ids[start : start + 200]
+            docs = self.catalog.documents(chunk)
+            for doc_id in chunk:
+                yield self.index_record(docs[doc_id])
+
+    def sync_index(self) -> int:
+        """Index every catalogued document the index does not have yet. Call with the write lock held."""
+        pending = self.catalog.unindexed_ids()
+        if not pending:
+            return 0
+        engine = self.engine(create=True)
+        with _wrap_index_errors():
+            engine.add(self._records(pending))
+        self.catalog.set_indexed(pending)
+        return len(pending)
+
+    def reindex(self) -> int:
+        """Rebuild the index from the catalog (call with the write lock held). Returns the number indexed."""
+        ids = self.catalog.all_ids()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        with _wrap_index_errors():
+            count = search_engine.rebuild_engine(self.settings.search_engine, self.index_path, self._records(ids))
+        self.catalog.set_indexed(ids)
+        return count
+
+    def search(self, query: str, *, limit: int = 10, offset: int = 0) -> tuple[list[SearchRow], int, ParsedQuery]:
+        """Run ``query``; returns the rows of this page of results, the total number of matches, the parse."""
+        parsed = parse(query)
+        with _wrap_index_errors():
+            result = self.engine().search(parsed, limit=limit, offset=offset)
+        docs = self.catalog.documents([h.id for h in result.hits])
+        rows = []
+        for rank, hit in enumerate(result.hits, start=offset + 1):
+            doc = docs.get(hit.id)
+            if doc is None:  # in the index but not the catalog: the index is stale; the catalog wins
+                continue
+            rows.append(SearchRow(rank, hit.score, doc, snippets(self.catalog.text(hit.id), parsed)))
+        parsed = ParsedQuery(parsed.tree, tuple(parsed.notes) + tuple(n for n in result.notes if n not in parsed.notes))
+        return rows, result.total, parsed
+
+    # -- documents -------------------------------------------------------------------------------------------
+    def resolve(self, prefix: str) -> DocumentRow:
+        return self.catalog.document(self.catalog.resolve(prefix))
+
+    def copy_original(self, doc_id: str, sink: BinaryIO) -> int:
+        return self.store.copy_to(doc_id, sink)
+
+
+@contextlib.contextmanager
+def _wrap_index_errors() -> Iterator[None]:
+    """Turn the search package's errors into ours, keeping the cause."""
+    try:
+        yield
+    except search_errors.IndexMissingError as exc:
+        raise SearchIndexError(f"the search index is missing or out of date: {exc}") from exc
+    except search_errors.SearchError as exc:
+        raise SearchIndexError(f"the search index cannot be used: {exc}") from exc

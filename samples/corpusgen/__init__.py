@@ -1,0 +1,1 @@
+"""Building blocks of the Sigillo sample corpus generator (see ../generate.py)."""

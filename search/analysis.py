@@ -1,0 +1,114 @@
+"""Text analysis shared by every engine and by the highlighter.
+
+One pipeline, applied the same way at index time and at query time (that sameness is what makes matching work):
+
+1. **Tokenise**: runs of Unicode letters and digits (combining marks stay inside their word). Everything else
+   separates tokens, so ``FT-2024/0153`` gives ``ft``, ``2024``, ``0153`` and ``dell'importo`` gives ``dell``,
+   ``importo``. Tokens longer than ``MAX_TOKEN`` characters (OCR noise, base64) are dropped.
+2. **Fold**: compatibility-decompose (NFKD), drop the combining marks, then case-fold: ``Città`` -> ``citta``,
+   ``Über`` -> ``uber``, ``ﬁne`` -> ``fine``, ``Straße`` -> ``strasse``. A token that folds into several
+   (``½`` -> ``1⁄2``) is split again, each part keeping the original span.
+3. **Stem** (only for the ``stem`` index field and stem-aware highlighting): the Snowball Italian stemmer, then
+   the English one, both as shipped with Whoosh. Tokens shorter than ``MIN_STEM`` characters or containing a
+   digit are left alone, so ``iva``, ``due``, ``2024`` and ``0153`` stay as they are. Conflated pairs include
+   fattura/fatture, pagamento/pagamenti, sollecito/solleciti, invoice/invoices, reminder/reminders.
+
+Change anything here and bump ``ANALYSIS_VERSION``: indexes built with another version are then refused
+(schema sentinel) and rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.lang import stemmer_for_language
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "Token",
+    "fold",
+    "stem",
+    "stems",
+    "terms",
+    "tokens",
+]
+
+ANALYSIS_VERSION = 1
+MAX_TOKEN = 100
+MIN_STEM = 4
+
+# A letter or digit, followed by letters, digits and combining marks (decomposed accents stay in their word).
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_COMBINING}])*")
+_HAS_DIGIT = re.compile(r"\d")
+
+_stem_it = stemmer_for_language("it")
+_stem_en = stemmer_for_language("en")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token of a text: its folded form and where it stands in the original string."""
+
+    text: str  # folded
+    start: int
+    end: int
+
+
+def fold(word: str) -> str:
+    """Fold case, accents and compatibility forms: ``"Città"`` -> ``"citta"``. Works on any string."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The folded tokens of ``text`` with their spans in ``text`` (for highlighting)."""
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        if raw.isascii():
+            if len(raw) <= MAX_TOKEN:
+                yield Token(raw.lower(), m.start(), m.end())
+            continue
+        for part in _fold_word(raw):
+            yield Token(part, m.start(), m.end())
+
+
+def terms(text: str) -> list[str]:
+    """The folded tokens of ``text``, in order (what an engine indexes; positions are list indexes).
+
+    The same tokens as ``tokens(text)``, faster: no spans, and non-ASCII words folded once each.
+    """
+    if text.isascii():
+        return [t for t in _WORD.findall(text.lower()) if len(t) <= MAX_TOKEN]
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        if raw.isascii():
+            if len(raw) <= MAX_TOKEN:
+                out.append(raw.lower())
+        else:
+            out.extend(_fold_word(raw))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _fold_word(raw: str) -> tuple[str, ...]:
+    return tuple(part for part in _WORD.findall(fold(raw)) if len(part) <= MAX_TOKEN)
+
+
+@lru_cache(maxsize=200_000)
+def stem(term: str) -> str:
+    """Stem one folded term (Italian, then English). Short terms and terms with digits are returned as is."""
+    if len(term) < MIN_STEM or _HAS_DIGIT.search(term):
+        return term
+    return _stem_en(_stem_it(term))
+
+
+def stems(text: str) -> list[str]:
+    """The stemmed terms of ``text``, in order."""
+    return [stem(t) for t in terms(text)]

@@ -1,0 +1,170 @@
+"""The engine interface every search engine implements, and the factory that picks one by name.
+
+An engine keeps a rebuildable copy of the archive's documents (``IndexRecord``) and answers queries given as
+text or as our own parsed tree (``search.query``). The archive guarantees one writer at a time; readers may
+come and go. Typical use::
+
+    with open_engine("whoosh", home / "index" / "whoosh", create=True) as engine:
+        engine.add(records)                      # one commit for the whole batch
+        result = engine.search("sollecito rossi", limit=10)
+
+``rebuild`` builds a complete new index beside the live one and swaps it in atomically: the old index keeps
+answering until the swap, and a rebuild that fails leaves it untouched.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import ClassVar, Self
+
+from .errors import IndexMissingError, UnknownEngineError
+from .query import ParsedQuery
+from .record import IndexRecord, SearchResult
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "create_engine",
+    "engine_class",
+    "open_engine",
+    "rebuild_engine",
+]
+
+# name -> "module:Class", imported on first use (an engine's library is only needed when it is chosen).
+ENGINES: dict[str, str] = {
+    "whoosh": "search.whoosh_engine:WhooshEngine",
+}
+
+
+class Engine(ABC):
+    """A full-text and field index of the archive's documents."""
+
+    name: ClassVar[str]
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    # -- opening and building ------------------------------------------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def open(cls, path: Path) -> Self:
+        """Open the live index at ``path``.
+
+        Raises:
+            IndexMissingError: there is none. ``IndexOutdatedError`` (a subclass): it was built by another
+                version and must be rebuilt.
+            IndexCorruptError: its files are damaged.
+        """
+
+    @classmethod
+    @abstractmethod
+    def build(cls, path: Path, records: Iterable[IndexRecord]) -> int:
+        """Build a complete new index of ``records`` beside the live one, then swap it in atomically.
+
+        Works whether or not a (usable) index is there. Returns the number of documents indexed. If
+        ``records`` raises, the new index is thrown away, the live one is untouched, and the error propagates.
+        """
+
+    @classmethod
+    def create(cls, path: Path) -> Self:
+        """A new, empty index at ``path`` (replacing whatever is there), opened."""
+        cls.build(path, ())
+        return cls.open(path)
+
+    # -- writing -------------------------------------------------------------------------------------------------
+    @abstractmethod
+    def add(self, records: Iterable[IndexRecord]) -> int:
+        """Add documents, replacing any with the same id, in one commit. Returns how many were written.
+
+        If ``records`` raises midway, nothing of this batch is written and the error propagates.
+        """
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove documents by id, in one commit. Returns how many were in the index."""
+
+    def rebuild(self, records: Iterable[IndexRecord]) -> int:
+        """Replace this index by a new one built from ``records`` (see ``build``), and reopen on it."""
+        count = type(self).build(self.path, records)
+        self.reopen()
+        return count
+
+    @abstractmethod
+    def reopen(self) -> None:
+        """Drop open readers and open the live generation again (after a rebuild elsewhere)."""
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    @abstractmethod
+    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+        """The ``limit`` best matches after skipping ``offset``, best first, with the total number of matches.
+
+        A ``str`` is parsed with ``search.query.parse`` (never raises for its syntax; notes in the result).
+
+        Raises:
+            QueryError: a negative limit or offset.
+            IndexCorruptError: the index cannot be read.
+        """
+
+    @abstractmethod
+    def ids(self) -> set[str]:
+        """The ids of every document in the index."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """The number of documents in the index."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files and readers. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def engine_class(name: str) -> type[Engine]:
+    """The engine class called ``name``.
+
+    Raises:
+        UnknownEngineError: no engine has that name.
+    """
+    target = ENGINES.get(name)
+    if target is None:
+        known = ", ".join(sorted(ENGINES))
+        raise UnknownEngineError(f"unknown search engine {name!r} (known: {known})")
+    module_name, _, class_name = target.partition(":")
+    cls: type[Engine] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def open_engine(name: str, path: Path, *, create: bool = False) -> Engine:
+    """Open the ``name`` index at ``path``; with ``create=True``, make an empty one if there is none.
+
+    ``create`` does not hide an index that is outdated or damaged (``IndexOutdatedError``,
+    ``IndexCorruptError``): that one must be rebuilt from the archive, not emptied.
+    """
+    cls = engine_class(name)
+    try:
+        return cls.open(Path(path))
+    except IndexMissingError as exc:
+        if not create or type(exc) is not IndexMissingError:
+            raise
+    return cls.create(Path(path))
+
+
+def create_engine(name: str, path: Path) -> Engine:
+    """A new, empty ``name`` index at ``path`` (replacing whatever is there), opened."""
+    return engine_class(name).create(Path(path))
+
+
+def rebuild_engine(name: str, path: Path, records: Iterable[IndexRecord]) -> int:
+    """Build a new ``name`` index of ``records`` at ``path`` and swap it in. Returns the number indexed."""
+    return engine_class(name).build(Path(path), records)

@@ -1,0 +1,188 @@
+"""Highlighted snippets of a document's text for a query, independent of the engine.
+
+The matching mirrors the engines' because it uses the same analysis (``search.analysis``): a query word marks
+the words that fold or stem like it (``fattura`` marks ``Fatture``, ``citta`` marks ``Città``), a prefix marks the
+words it starts, a fuzzy term the words within its edit distance, and a phrase its words in sequence. The marks
+are placed on the ORIGINAL text, so its casing and accents are kept. Only the default full-text field's terms are
+marked, and none under NOT.
+
+Output: up to ``max_fragments`` fragments in text order, each a list of ``(text, is_match)`` runs, whitespace
+(newlines, form feeds) collapsed to single spaces and ``…`` where a fragment cuts the text. The fragments chosen
+are those with the most distinct query terms in them.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import analysis
+from .fields import DEFAULT_FIELD
+from .query import FUZZY_PREFIX, Fuzzy, ParsedQuery, Phrase, Prefix, Term, parse, positive_terms
+
+__all__ = ["Fragment", "snippets"]
+
+Fragment = list[tuple[str, bool]]
+
+ELLIPSIS = "…"
+MAX_SPANS = 2000  # matches considered when choosing fragments (a long document may have thousands)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    key: object  # which query term matched (fragments are ranked by distinct keys)
+
+
+def snippets(text: str, query: ParsedQuery | str, *, max_fragments: int = 2, width: int = 160) -> list[Fragment]:
+    """The best ``max_fragments`` fragments of about ``width`` characters of ``text`` for ``query``.
+
+    When no query term occurs in the text (e.g. a query on fields only), the beginning of the text is returned
+    as one plain fragment. An empty text gives no fragment.
+    """
+    flat = _SPACES.sub(" ", text).strip()
+    if not flat or max_fragments < 1:
+        return []
+    width = max(width, 20)
+    parsed = parse(query) if isinstance(query, str) else query
+    spans = _find(flat, parsed)
+    if not spans:
+        end = _cut_end(flat, width, 0)
+        return [[(flat[:end] + (ELLIPSIS if end < len(flat) else ""), False)]]
+    return [_runs(flat, start, end, spans) for start, end in _choose(flat, spans[:MAX_SPANS], max_fragments, width)]
+
+
+# -- finding the matches ----------------------------------------------------------------------------------------
+
+
+def _edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance between ``a`` and ``b`` is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def _word_test(leaf: Term | Prefix | Fuzzy | Phrase) -> Callable[[str], bool]:
+    """A test on one folded token for a one-word leaf."""
+    if isinstance(leaf, Term):
+        word, stemmed = leaf.text, analysis.stem(leaf.text)
+        return lambda t: t == word or (t[:1] == word[:1] and analysis.stem(t) == stemmed)
+    if isinstance(leaf, Prefix):
+        return lambda t: t.startswith(leaf.text)
+    if isinstance(leaf, Fuzzy):
+        head = leaf.text[:FUZZY_PREFIX]
+        return lambda t: t.startswith(head) and _edits_within(t, leaf.text, leaf.distance)
+    words = set(leaf.words)  # a one-word phrase, or the words of a phrase with slop: exact words
+    return lambda t: t in words
+
+
+def _find(flat: str, parsed: ParsedQuery) -> list[_Span]:
+    leaves = [leaf for leaf in positive_terms(parsed.tree) if leaf.field == DEFAULT_FIELD]
+    if not leaves:
+        return []
+    sequences = [leaf for leaf in leaves if isinstance(leaf, Phrase) and leaf.slop == 0 and len(leaf.words) > 1]
+    singles = [(leaf, _word_test(leaf)) for leaf in leaves if leaf not in sequences]
+    toks = list(analysis.tokens(flat))
+    spans: list[_Span] = []
+    taken_until = -1
+    for i, tok in enumerate(toks):
+        if tok.start < taken_until:
+            continue
+        for phrase in sequences:
+            n = len(phrase.words)
+            if tok.text == phrase.words[0] and tuple(t.text for t in toks[i : i + n]) == phrase.words:
+                spans.append(_Span(tok.start, toks[i + n - 1].end, phrase))
+                taken_until = toks[i + n - 1].end
+                break
+        else:
+            for leaf, test in singles:
+                if test(tok.text):
+                    spans.append(_Span(tok.start, tok.end, leaf))
+                    taken_until = tok.end
+                    break
+    return spans
+
+
+# -- choosing and cutting the fragments -------------------------------------------------------------------------
+
+
+def _choose(flat: str, spans: list[_Span], max_fragments: int, width: int) -> list[tuple[int, int]]:
+    """Windows (start, end) of ``flat``: the most distinct terms first, then the most matches, then the earliest."""
+    candidates: list[tuple[tuple[int, int, int], int, int]] = []
+    lead = width // 4
+    starts = [s.start for s in spans]
+    ends = [s.end for s in spans]  # spans do not overlap, so their ends are sorted too
+    for anchor in spans:
+        start = _cut_start(flat, max(0, anchor.start - lead), anchor.start)
+        end = _cut_end(flat, start + width, anchor.end)
+        inside = spans[bisect_left(starts, start) : bisect_right(ends, end)]
+        keys = {s.key for s in inside}
+        candidates.append(((len(keys), len(inside), -start), start, end))
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    chosen: list[tuple[int, int]] = []
+    for _, start, end in candidates:
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+            if len(chosen) == max_fragments:
+                break
+    return sorted(chosen)
+
+
+def _cut_start(flat: str, start: int, limit: int) -> int:
+    """Move ``start`` to the beginning of a word, not past ``limit``."""
+    if start <= 0:
+        return 0
+    if flat[start - 1] == " ":
+        return start
+    space = flat.find(" ", start, limit)
+    return space + 1 if space >= 0 else flat.rfind(" ", 0, start) + 1
+
+
+def _cut_end(flat: str, end: int, minimum: int) -> int:
+    """Move ``end`` back to the end of a word, not before ``minimum``."""
+    if end >= len(flat):
+        return len(flat)
+    if flat[end] == " ":
+        return end
+    space = flat.rfind(" ", minimum, end)
+    if space > 0:
+        return space
+    space = flat.find(" ", end)
+    return space if space >= 0 else len(flat)
+
+
+def _runs(flat: str, start: int, end: int, spans: list[_Span]) -> Fragment:
+    runs: Fragment = []
+    if start > 0:
+        runs.append((ELLIPSIS, False))
+    pos = start
+    for span in spans:
+        if span.start < start or span.end > end:
+            continue
+        if span.start > pos:
+            runs.append((flat[pos : span.start], False))
+        runs.append((flat[span.start : span.end], True))
+        pos = span.end
+    if pos < end:
+        runs.append((flat[pos:end], False))
+    if end < len(flat):
+        runs.append((ELLIPSIS, False))
+    merged: Fragment = []
+    for text, is_match in runs:
+        if merged and not is_match and not merged[-1][1]:
+            merged[-1] = (merged[-1][0] + text, False)
+        else:
+            merged.append((text, is_match))
+    return merged

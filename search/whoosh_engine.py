@@ -1,0 +1,398 @@
+"""The Whoosh engine (pure Python; whoosh-reloaded).
+
+Schema, built from ``search.fields.FIELDS``:
+
+* ``id``: ID, stored, unique. The only stored field: the archive has the text, the index stays small.
+* ``text``: the folded terms of the full text, with positions (words, phrases, prefixes, fuzzy terms);
+  ``stem``: the same terms stemmed, without positions. A word matches either; an exact match is boosted.
+* TEXT fields (filename, names, governing law): folded terms with positions.
+* KEYWORD / CODE / IDENTIFIER fields: ID, holding the value normalised by ``search.fields.normalise``.
+* IDENTIFIERS (invoice_refs): KEYWORD(commas) of normalised values; NAMES (parties): KEYWORD(commas) of the
+  folded words of every name.
+* AMOUNT: NUMERIC int64 in cents (exact at the cent, no float); INTEGER: NUMERIC int64; DATE: NUMERIC
+  int64 ``YYYYMMDD`` (a year or month query is a range over it). All signed: Whoosh gets open-ended ranges
+  wrong on unsigned fields.
+* ``has``: KEYWORD(commas) naming the fields a document has (``field:*`` is one term lookup).
+
+All analysis is ours (``search.analysis``): Whoosh receives pre-analysed terms separated by spaces, so the index,
+the query translation and the highlighter agree by construction. Queries are translated from our tree into
+Whoosh query objects directly (Whoosh's own parser is never used).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any, Self
+
+from whoosh import fields as wf
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.writing import IndexWriter
+
+from . import analysis
+from ._layout import IndexDir
+from .engine import Engine
+from .errors import IndexCorruptError, IndexLockedError, IndexOutdatedError, QueryError, SearchError
+from .fields import FIELDS, Kind, fingerprint, record_values
+from .query import (
+    FUZZY_PREFIX,
+    And,
+    Everything,
+    Exists,
+    Fuzzy,
+    Node,
+    Not,
+    Nothing,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    Range,
+    Term,
+    parse,
+)
+from .record import Hit, IndexRecord, SearchResult
+
+__all__ = ["SCHEMA_VERSION", "WhooshEngine", "build_schema", "to_whoosh"]
+
+ENGINE = "whoosh"
+SCHEMA_VERSION = 1  # bump whenever the schema or the document mapping below changes
+STEM_FIELD = "stem"
+HAS_FIELD = "has"
+EXACT_BOOST = 2.0
+WRITER_MB = 128
+
+# -- schema and documents ---------------------------------------------------------------------------------------
+
+
+def build_schema() -> wf.Schema:
+    """The Whoosh schema for the field registry."""
+    terms = SpaceSeparatedTokenizer()
+    spec: dict[str, wf.FieldType] = {}
+    for f in FIELDS.values():
+        kind = f.kind
+        if kind is Kind.DOC_ID:
+            spec[f.name] = wf.ID(stored=True, unique=True)
+        elif kind is Kind.FULLTEXT:
+            spec[f.name] = wf.TEXT(analyzer=terms, phrase=True)
+            spec[STEM_FIELD] = wf.TEXT(analyzer=terms, phrase=False)
+        elif kind is Kind.TEXT:
+            spec[f.name] = wf.TEXT(analyzer=terms, phrase=True)
+        elif kind in (Kind.KEYWORD, Kind.CODE, Kind.IDENTIFIER):
+            spec[f.name] = wf.ID()
+        elif kind in (Kind.IDENTIFIERS, Kind.NAMES):
+            spec[f.name] = wf.KEYWORD(commas=True, lowercase=False, scorable=False)
+        elif kind.ordered:
+            # Signed 64-bit for every number: Whoosh mishandles open-ended ranges on unsigned fields
+            # (``NumericRange(f, None, x)`` matched everything on a ``bits=32, signed=False`` field).
+            spec[f.name] = wf.NUMERIC(numtype=int, bits=64, signed=True)
+        else:  # pragma: no cover - every kind is handled above
+            raise AssertionError(kind)
+    spec[HAS_FIELD] = wf.KEYWORD(commas=True, lowercase=False, scorable=False)
+    return wf.Schema(**spec)
+
+
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def _day(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _number(kind: Kind, value: object) -> int:
+    if kind is Kind.AMOUNT:
+        return _cents(value)  # type: ignore[arg-type]
+    if kind is Kind.DATE:
+        return _day(value)  # type: ignore[arg-type]
+    return int(value)  # type: ignore[call-overload]
+
+
+def to_document(record: IndexRecord) -> dict[str, Any]:
+    """The Whoosh document for one record."""
+    doc: dict[str, Any] = {"id": record.id}
+    present: list[str] = []
+    for name, value in record_values(record).items():
+        kind = FIELDS[name].kind
+        if kind is Kind.DOC_ID:
+            continue
+        if kind is Kind.FULLTEXT:
+            terms = analysis.terms(value)  # type: ignore[arg-type]
+            doc[name] = " ".join(terms)
+            doc[STEM_FIELD] = " ".join(analysis.stem(t) for t in terms)
+        elif kind is Kind.TEXT:
+            doc[name] = " ".join(analysis.terms(value))  # type: ignore[arg-type]
+        elif kind is Kind.IDENTIFIERS:
+            doc[name] = ",".join(value)  # type: ignore[arg-type]
+        elif kind is Kind.NAMES:
+            words = dict.fromkeys(t for item in value for t in analysis.terms(item))  # type: ignore[attr-defined]
+            doc[name] = ",".join(words)
+        elif kind.ordered:
+            doc[name] = _number(kind, value)
+        else:
+            doc[name] = value
+        present.append(name)
+    doc[HAS_FIELD] = ",".join(present)
+    return doc
+
+
+# -- query translation ------------------------------------------------------------------------------------------
+
+
+def to_whoosh(node: Node) -> wq.Query:
+    """Translate our query tree into a Whoosh query."""
+    if isinstance(node, Term):
+        if FIELDS[node.field].kind is Kind.FULLTEXT:
+            exact = wq.Term(node.field, node.text, boost=EXACT_BOOST)
+            return wq.Or([exact, wq.Term(STEM_FIELD, analysis.stem(node.text))])
+        return wq.Term(node.field, node.text)
+    if isinstance(node, Phrase):
+        if len(node.words) == 1:
+            return wq.Term(node.field, node.words[0], boost=EXACT_BOOST)
+        return wq.Phrase(node.field, list(node.words), slop=node.slop + 1)
+    if isinstance(node, Prefix):
+        return wq.Prefix(node.field, node.text)
+    if isinstance(node, Fuzzy):
+        return wq.FuzzyTerm(node.field, node.text, maxdist=node.distance, prefixlength=FUZZY_PREFIX)
+    if isinstance(node, Range):
+        return _range(node)
+    if isinstance(node, Exists):
+        return wq.Term(HAS_FIELD, node.field)
+    if isinstance(node, Everything):
+        return wq.Every()
+    if isinstance(node, Nothing):
+        return wq.NullQuery
+    if isinstance(node, And):
+        positive = [to_whoosh(c) for c in node.children if not isinstance(c, Not)]
+        negative = [to_whoosh(c.child) for c in node.children if isinstance(c, Not)]
+        base: wq.Query = wq.And(positive) if len(positive) > 1 else positive[0] if positive else wq.Every()
+        if not negative:
+            return base
+        return wq.AndNot(base, wq.Or(negative) if len(negative) > 1 else negative[0])
+    if isinstance(node, Or):
+        return wq.Or([wq.Not(to_whoosh(c.child)) if isinstance(c, Not) else to_whoosh(c) for c in node.children])
+    if isinstance(node, Not):
+        return wq.AndNot(wq.Every(), to_whoosh(node.child))
+    raise QueryError(f"the Whoosh engine cannot search {type(node).__name__} nodes")
+
+
+def _range(node: Range) -> wq.Query:
+    kind = FIELDS[node.field].kind
+    if kind.ordered:
+        low = None if node.low is None else _number(kind, node.low)
+        high = None if node.high is None else _number(kind, node.high)
+        return wq.NumericRange(
+            node.field, low, high, startexcl=not node.include_low, endexcl=not node.include_high, constantscore=True
+        )
+    return wq.TermRange(node.field, node.low, node.high, startexcl=not node.include_low, endexcl=not node.include_high)
+
+
+# -- the engine -------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _damage(action: str) -> Iterator[None]:
+    """Turn Whoosh's errors into ours, keeping the cause."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except windex.LockError as exc:
+        raise IndexLockedError("another writer holds the search index's lock") from exc
+    except windex.IndexVersionError as exc:
+        raise IndexOutdatedError(
+            "the search index was written by another Whoosh version; run `sigillo reindex`"
+        ) from exc
+    except windex.EmptyIndexError as exc:
+        raise IndexCorruptError(f"{action}: its files are missing") from exc
+    except Exception as exc:
+        # A damaged file surfaces as anything from EOFError, struct.error or UnpicklingError to a MemoryError
+        # (a garbage length) or an AssertionError inside Whoosh: only Whoosh's own calls are guarded by this.
+        raise IndexCorruptError(f"{action}: {type(exc).__name__}: {exc}") from exc
+
+
+def _abandon(writer: IndexWriter) -> None:
+    """Cancel a writer after an error, and make sure its lock is gone even if cancelling fails."""
+    try:
+        writer.cancel()
+    except Exception:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
+
+
+@contextlib.contextmanager
+def _writing(ix: windex.Index) -> Iterator[IndexWriter]:
+    """A writer that commits on success and is cancelled (lock released) on any error."""
+    with _damage("cannot open a writer"):
+        writer = ix.writer(limitmb=WRITER_MB)
+    try:
+        yield writer
+    except BaseException:
+        _abandon(writer)
+        raise
+    try:
+        writer.commit()
+    except BaseException as exc:
+        _abandon(writer)
+        if isinstance(exc, Exception) and not isinstance(exc, SearchError):
+            raise SearchError(f"could not save the search index: {exc}") from exc
+        raise
+
+
+def _write(writer: IndexWriter, records: Iterable[IndexRecord], *, replace: bool) -> tuple[int, list[IndexRecord]]:
+    """Add ``records`` to ``writer``; returns (documents added, later duplicates of ids already in this batch).
+
+    A Whoosh writer cannot replace a document it has not committed yet, so a repeated id is set aside and
+    written by a second writer (the last one wins, as the archive would expect).
+    """
+    seen: set[str] = set()
+    later: dict[str, IndexRecord] = {}
+    for record in records:
+        if record.id in seen:
+            later[record.id] = record
+            continue
+        seen.add(record.id)
+        if replace:
+            writer.delete_by_term("id", record.id)
+        writer.add_document(**to_document(record))
+    return len(seen), list(later.values())
+
+
+class WhooshEngine(Engine):
+    """A Whoosh index in one generation folder of ``path`` (see ``search._layout``)."""
+
+    name = ENGINE
+
+    def __init__(self, path: Path, ix: windex.Index, stamp: object) -> None:
+        super().__init__(path)
+        self._dir = IndexDir(path)
+        self._ix: windex.Index | None = ix
+        self._stamp = stamp
+        self._searcher: Any = None
+
+    # -- opening and building ------------------------------------------------------------------------------------
+    @classmethod
+    def _open_ix(cls, path: Path) -> tuple[windex.Index, object]:
+        folder = IndexDir(path)
+        stamp = folder.stamp()
+        live = folder.live(ENGINE, SCHEMA_VERSION, fingerprint())
+        with _damage("cannot open the search index"):
+            return windex.open_dir(str(live), schema=build_schema()), stamp
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        ix, stamp = cls._open_ix(Path(path))
+        return cls(Path(path), ix, stamp)
+
+    @classmethod
+    def build(cls, path: Path, records: Iterable[IndexRecord]) -> int:
+        folder = IndexDir(path)
+        generation = folder.new_generation()
+        try:
+            ix = windex.create_in(str(generation), build_schema())
+            try:
+                with _writing(ix) as writer:
+                    count, later = _write(writer, records, replace=False)
+                if later:
+                    with _writing(ix) as writer:
+                        _write(writer, later, replace=True)
+            finally:
+                ix.close()
+            folder.publish(generation, ENGINE, SCHEMA_VERSION, fingerprint())
+        except BaseException:
+            folder.discard(generation)
+            raise
+        return count
+
+    def reopen(self) -> None:
+        self._close_searcher()
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+        self._ix, self._stamp = self._open_ix(self.path)
+
+    def _index(self) -> windex.Index:
+        """The open index, reopened first if another process has published a new generation."""
+        if self._ix is None or self._dir.stamp() != self._stamp:
+            self.reopen()
+        assert self._ix is not None
+        return self._ix
+
+    # -- writing -------------------------------------------------------------------------------------------------
+    def add(self, records: Iterable[IndexRecord]) -> int:
+        ix = self._index()
+        with _damage("cannot read the search index"):
+            replace = ix.doc_count_all() > 0
+        with _writing(ix) as writer:
+            count, later = _write(writer, records, replace=replace)
+        if later:
+            with _writing(ix) as writer:
+                _write(writer, later, replace=True)
+        return count
+
+    def delete(self, ids: Iterable[str]) -> int:
+        with _writing(self._index()) as writer:
+            return sum(writer.delete_by_term("id", doc_id) for doc_id in dict.fromkeys(ids))
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def _searching(self) -> Any:
+        ix = self._index()
+        with _damage("cannot read the search index"):
+            # Not Searcher.refresh(): it reuses segment readers whose deletions are stale.
+            if self._searcher is not None and ix.latest_generation() != self._searcher.reader().generation():
+                self._close_searcher()
+            if self._searcher is None:
+                self._searcher = ix.searcher()
+        return self._searcher
+
+    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+        if limit < 0 or offset < 0:
+            raise QueryError(f"limit and offset must not be negative (got {limit}, {offset})")
+        parsed = parse(query) if isinstance(query, str) else query
+        wquery = to_whoosh(parsed.tree)
+        try:
+            hits, total = self._run(wquery, limit, offset)
+        except IndexCorruptError:
+            if self._dir.stamp() == self._stamp:
+                raise
+            self.reopen()  # a rebuild swapped generations under us: once more on the new one
+            hits, total = self._run(wquery, limit, offset)
+        return SearchResult(hits=hits, total=total, notes=parsed.notes)
+
+    def _run(self, wquery: wq.Query, limit: int, offset: int) -> tuple[tuple[Hit, ...], int]:
+        searcher = self._searching()
+        with _damage("cannot search the index"):
+            results = searcher.search(wquery, limit=max(1, offset + limit))
+            total = len(results)
+            end = min(offset + limit, results.scored_length())
+            return tuple(Hit(results[i]["id"], float(results.score(i))) for i in range(offset, end)), total
+
+    def ids(self) -> set[str]:
+        searcher = self._searching()
+        with _damage("cannot read the search index"):
+            return {stored["id"] for _, stored in searcher.reader().iter_docs()}
+
+    def count(self) -> int:
+        searcher = self._searching()
+        with _damage("cannot read the search index"):
+            return int(searcher.doc_count())
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+            self._searcher = None
+
+    def close(self) -> None:
+        self._close_searcher()
+        if self._ix is not None:
+            with contextlib.suppress(Exception):
+                self._ix.close()
+            self._ix = None
