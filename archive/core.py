@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from search.query import ParsedQuery, parse
-from search.snippet import snippets
-
 from search import engine as search_engine
 from search import errors as search_errors
+from search.query import ParsedQuery, parse
 from search.record import IndexRecord
+from search.snippet import snippets
 
 from .catalog import Catalog, DocumentRow
 from .config import Layout, Settings, resolve_home, write_settings

@@ -24,6 +24,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from PIL import Image
+
 from corpusgen import layouts_invoice, layouts_text
 from corpusgen.corpus import SAMPLES
 from corpusgen.pdfkit import FONT_DIR, FONT_FILES, check_fonts
@@ -38,7 +40,6 @@ from corpusgen.scan import (
     tiff_bytes,
 )
 from corpusgen.world import Invoice, Sample
-from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "corpus"
