@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import AmbiguousIdError, CatalogError, NotFoundError
 
-__all__ = ["Catalog", "DocumentRow", "PageRow", "SightingRow"]
+__all__ = ["Catalog", "CorrectionRow", "DocumentRow", "FieldRow", "PageRow", "SightingRow"]
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -97,7 +97,40 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1,)
+def _v2(db: sqlite3.Connection) -> None:
+    """Classification, extracted fields (with where they were read), and human corrections."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE documents ADD COLUMN doc_type_score REAL;
+        CREATE TABLE fields (
+            doc_id        TEXT NOT NULL REFERENCES documents(id),
+            name          TEXT NOT NULL,                    -- a FIELDS.md name
+            value         TEXT NOT NULL,                    -- JSON: a string, or a list for list fields
+            confidence    REAL NOT NULL,
+            page          INTEGER,
+            bbox          TEXT,                             -- JSON [x0, y0, x1, y1] in the page's unit
+            valid         INTEGER,                          -- 1, 0, or NULL when no check applies
+            raw           TEXT NOT NULL DEFAULT '',
+            checks        TEXT NOT NULL DEFAULT '[]',       -- JSON list of what was checked
+            PRIMARY KEY (doc_id, name)
+        );
+        CREATE TABLE corrections (                         -- append-only: the extracted value stays in fields
+            seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id        TEXT NOT NULL REFERENCES documents(id),
+            name          TEXT NOT NULL,
+            old_value     TEXT,                             -- JSON; NULL when the field was absent
+            new_value     TEXT,                             -- JSON; NULL when the correction removes the field
+            os_user       TEXT NOT NULL,
+            host          TEXT NOT NULL,
+            at            TEXT NOT NULL
+        );
+        CREATE INDEX corrections_doc ON corrections(doc_id, name);
+        """,
+    )
+
+
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -116,6 +149,7 @@ class DocumentRow:
     batch_id: str
     warnings: tuple[str, ...]
     indexed: bool
+    doc_type_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +165,44 @@ class PageRow:
     words: tuple[tuple[Any, ...], ...]
     warnings: tuple[str, ...]
     seconds: float
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """A field as extracted (never overwritten: corrections are kept beside it)."""
+
+    name: str
+    value: str | tuple[str, ...]
+    confidence: float
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    valid: bool | None = None
+    raw: str = ""
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    seq: int
+    name: str
+    old_value: str | tuple[str, ...] | None
+    new_value: str | tuple[str, ...] | None
+    os_user: str
+    host: str
+    at: str
+
+
+def _dump(value: str | tuple[str, ...] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value if isinstance(value, str) else list(value), ensure_ascii=False)
+
+
+def _load(text: str | None) -> str | tuple[str, ...] | None:
+    if text is None:
+        return None
+    value = json.loads(text)
+    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)
@@ -215,17 +287,19 @@ class Catalog:
     def has_document(self, doc_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
 
-    def add_document(self, doc: DocumentRow, pages: Iterable[PageRow], sighting: SightingRow) -> None:
-        """Record a new document with its pages and first sighting, in one transaction."""
+    def add_document(
+        self, doc: DocumentRow, pages: Iterable[PageRow], sighting: SightingRow, fields: Iterable[FieldRow] = ()
+    ) -> None:
+        """Record a new document with its pages, fields and first sighting, in one transaction."""
         with self.transaction():
             self.db.execute(
                 "INSERT INTO documents (id, size, kind, media_type, original_name, source_path, page_count,"
-                " doc_type, language, ingested_at, batch_id, warnings, indexed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " doc_type, language, ingested_at, batch_id, warnings, indexed, doc_type_score)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id, doc.size, doc.kind, doc.media_type, doc.original_name, doc.source_path,
                     doc.page_count, doc.doc_type, doc.language, doc.ingested_at, doc.batch_id,
-                    json.dumps(list(doc.warnings), ensure_ascii=False), int(doc.indexed),
+                    json.dumps(list(doc.warnings), ensure_ascii=False), int(doc.indexed), doc.doc_type_score,
                 ),
             )
             self.db.executemany(
@@ -238,6 +312,19 @@ class Catalog:
                         json.dumps(list(p.warnings), ensure_ascii=False), p.seconds,
                     )
                     for p in pages
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO fields (doc_id, name, value, confidence, page, bbox, valid, raw, checks)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        doc.id, f.name, _dump(f.value), f.confidence, f.page,
+                        None if f.bbox is None else json.dumps([round(c, 2) for c in f.bbox]),
+                        None if f.valid is None else int(f.valid), f.raw,
+                        json.dumps(list(f.checks), ensure_ascii=False),
+                    )
+                    for f in fields
                 ],
             )
             self._insert_sighting(doc.id, sighting)
@@ -317,6 +404,39 @@ class Catalog:
             "SELECT batch_id, path, outcome, seen_at FROM sightings WHERE doc_id = ? ORDER BY rowid", (doc_id,)
         ).fetchall()
         return [SightingRow(**dict(r)) for r in rows]
+
+    def fields(self, doc_id: str) -> dict[str, FieldRow]:
+        """The fields as extracted, by name."""
+        out = {}
+        for r in self.db.execute("SELECT * FROM fields WHERE doc_id = ? ORDER BY name", (doc_id,)):
+            out[r["name"]] = FieldRow(
+                name=r["name"], value=_load(r["value"]), confidence=r["confidence"], page=r["page"],
+                bbox=None if r["bbox"] is None else tuple(json.loads(r["bbox"])),
+                valid=None if r["valid"] is None else bool(r["valid"]), raw=r["raw"],
+                checks=tuple(json.loads(r["checks"])),
+            )
+        return out
+
+    def corrections(self, doc_id: str) -> list[CorrectionRow]:
+        """Every correction of the document's fields, oldest first."""
+        return [
+            CorrectionRow(seq=r["seq"], name=r["name"], old_value=_load(r["old_value"]),
+                          new_value=_load(r["new_value"]), os_user=r["os_user"], host=r["host"], at=r["at"])
+            for r in self.db.execute("SELECT * FROM corrections WHERE doc_id = ? ORDER BY seq", (doc_id,))
+        ]
+
+    def add_correction(
+        self, doc_id: str, name: str, old: str | tuple[str, ...] | None, new: str | tuple[str, ...] | None,
+        os_user: str, host: str, at: str,
+    ) -> None:
+        """Record a correction and mark the document for re-indexing, in one transaction."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO corrections (doc_id, name, old_value, new_value, os_user, host, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, name, _dump(old), _dump(new), os_user, host, at),
+            )
+            self.db.execute("UPDATE documents SET indexed = 0 WHERE id = ?", (doc_id,))
 
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]

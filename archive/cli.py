@@ -237,27 +237,39 @@ def _fragment_text(fragment: list[tuple[str, bool]], tty: bool) -> str:
 @json_option
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, as_json: bool) -> None:
-    """Full-text search, ranked, with highlighted snippets.
+    """Full-text and field search, ranked, with highlighted snippets.
 
     Words are matched whatever their case and accents, and across common Italian and English inflections
     (fattura/fatture, invoice/invoices). Several words must all appear.
 
     \b
     Syntax:
-      word another          both words (AND is implied)
-      "amount due"          an exact phrase
-      rossi OR bianchi      either word;  NOT word  or  -word  excludes
-      ross*                 a prefix;      rossi~  a fuzzy match (one typo)
-      (a OR b) c            grouping
-      filename:contratto    a field: filename, doc_type, media_type, id, language, pages, ingested
-      ingested:2026-11      a date field: a year, a month, a day, or [2026-01-01 TO 2026-06-30], >2026-01-01
+      word another              both words (AND is implied)
+      "amount due"              an exact phrase
+      rossi OR bianchi          either;  NOT word  or  -word  excludes;  (a OR b) c  groups
+      ross*   rossi~            a prefix;  a fuzzy match (one typo; rossi~2 for two)
+      field:value               a field of the document (below); field:"several words"
+      total_amount:[1000 TO 5000]   a range (inclusive; {a TO b} exclusive; either end may be empty)
+      total_amount:>1000        also >=, <, <= ; amounts as 1234.56, 1.234,56 or 1,234.56
+      due_date:<2025-03-01      dates as YYYY-MM-DD; due_date:2024 or due_date:2024-03 is that period
+    \b
+    Fields (FIELDS.md):
+      invoices       invoice_number issue_date due_date currency net_amount tax_amount total_amount
+                     seller_name seller_vat_id buyer_name buyer_vat_id buyer_tax_code iban contract_ref
+      contracts      contract_number parties signing_date effective_date end_date contract_value
+                     governing_law
+      dunning        creditor_name debtor_name letter_date amount_due invoice_refs payment_deadline
+      the archive    doc_type media_type language filename id ingested pages
+      groups         debtor (buyer_name or debtor_name), creditor, name, vat_id, amount, date, invoice
+    VAT ids, tax codes and IBANs match whatever their spacing; names match word by word.
     A query that cannot be parsed is searched as plain words, with a note.
 
     \b
     Examples:
       sigillo search sollecito
-      sigillo search '"amount due" harbour' --limit 5
-      sigillo search 'contratto OR contract' --json
+      sigillo search 'buyer_name:rossi total_amount:[1000 TO 5000] due_date:[TO 2025-03-01]'
+      sigillo search 'doc_type:dunning_letter debtor:"harbour logistics"' --json
+      sigillo search 'iban:"IT60 X054 2811 1010 0000 0123 456"'
     """
     archive = open_archive(ctx)
     text = " ".join(query)
@@ -315,10 +327,13 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
       sigillo show 3f2a9c1e
       sigillo show 3f2a9c1e --json --no-text
     """
+    from .fields import effective_fields
+
     archive = open_archive(ctx)
     d = archive.resolve(doc)
     pages = archive.catalog.pages(d.id)
     sightings = archive.catalog.sightings(d.id)
+    fields = effective_fields(archive.catalog, d.id)
     if as_json:
         page_list = []
         for p in pages:
@@ -338,7 +353,9 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
         _echo_json({
             "id": d.id, "sha256": d.id, "size": d.size, "media_type": d.media_type, "kind": d.kind,
             "original_name": d.original_name, "source_path": d.source_path, "ingested_at": d.ingested_at,
-            "batch_id": d.batch_id, "doc_type": d.doc_type, "language": d.language, "fields": {},
+            "batch_id": d.batch_id, "doc_type": d.doc_type,
+            "doc_type_score": None if d.doc_type_score is None else round(d.doc_type_score, 3),
+            "language": d.language, "fields": {name: f.as_json() for name, f in fields.items()},
             "page_count": d.page_count, "warnings": list(d.warnings), "indexed": d.indexed,
             "sightings": [s.__dict__ for s in sightings], "pages": page_list,
         })
@@ -352,7 +369,8 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
         ("batch", d.batch_id),
         ("pages", f"{d.page_count}  ({ocr} OCR, {layer} text layer"
                   f"{', ' + str(d.page_count - ocr - layer) + ' without text' if d.page_count - ocr - layer else ''})"),
-        ("doc type", d.doc_type or "not classified yet"),
+        ("doc type", f"{d.doc_type} (score {d.doc_type_score:.2f})" if d.doc_type else "not classified"),
+        ("language", d.language or "unknown"),
     ]
     rows += [("also seen", f"{s.path}  ({s.seen_at[:19]}Z)") for s in sightings if s.outcome == "duplicate"]
     rows += [("warning", w) for w in d.warnings]
@@ -360,6 +378,9 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
         rows.append(("index", "not in the search index yet (run `sigillo reindex`)"))
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+    if fields:
+        click.echo("")
+        _print_fields(fields)
     if text:
         for p in pages:
             how = {"ocr": f"OCR at {p.dpi} dpi", "text": "text layer", "empty": "no text"}.get(p.method, p.method)
@@ -403,6 +424,132 @@ def get(ctx: click.Context, doc: str, output: Path, force: bool) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     click.echo(f"Wrote {output} ({size:,} bytes, SHA-256 {d.id[:12]}… checked)", err=True)
+
+
+def _print_fields(fields: dict[str, Any]) -> None:
+    width = max(len(n) for n in fields)
+    for name, f in fields.items():
+        value = f.value if isinstance(f.value, str) else "; ".join(f.value)
+        if f.source == "corrected":
+            was = f.extracted.value if f.extracted else None
+            was_text = "absent" if was is None else (was if isinstance(was, str) else "; ".join(was))
+            note = f"corrected by {f.correction.os_user} {f.correction.at[:10]} (extracted: {was_text})"
+        else:
+            e = f.extracted
+            validity = {True: "valid", False: "INVALID", None: ""}[e.valid]
+            note = f"confidence {e.confidence:.2f}" + (f", {validity}" if validity else "") + (
+                f", page {e.page}" if e.page else "")
+        click.echo(f"{name:<{width}}  {value}  ({note})")
+
+
+@cli.command()
+@home_option
+@click.argument("doc")
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="Correct a field (repeatable). An empty VALUE removes it; list fields take values joined by ';'.")
+@click.option("--wait", type=float, default=None, metavar="SECONDS",
+              help="How long to wait if another sigillo process is writing.")
+@json_option
+@click.pass_context
+def fields(ctx: click.Context, doc: str, assignments: tuple[str, ...], wait: float | None, as_json: bool) -> None:
+    """Show a document's fields, or correct them.
+
+    Each field shows its value, how sure extraction was (confidence 0–1), whether it passed its check
+    (checksums of IBANs, VAT ids and tax codes; dates and totals that add up) and the page it was read from.
+    A correction is recorded with who made it and when, wins in search and output, and keeps the
+    extracted value beside it.
+
+    \b
+    Examples:
+      sigillo fields 3f2a9c1e
+      sigillo fields 3f2a9c1e --set total_amount=1234.56 --set due_date=2025-03-01
+      sigillo fields 3f2a9c1e --set parties='Rossi S.r.l.; Bianchi S.p.A.'
+    """
+    from .core import host, now_utc, os_user
+    from .fields import effective_fields, normalise_correction
+
+    archive = open_archive(ctx)
+    d = archive.resolve(doc)
+    if assignments:
+        changes = []
+        for item in assignments:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--set")
+            changes.append(normalise_correction(name.strip(), value))
+        with archive.write_lock("fields", wait):
+            current = effective_fields(archive.catalog, d.id)
+            for name, value in changes:
+                old = current[name].value if name in current else None
+                if old == value:
+                    continue
+                archive.catalog.add_correction(d.id, name, old, value, os_user(), host(), now_utc())
+                if not as_json:
+                    shown = "removed" if value is None else value if isinstance(value, str) else "; ".join(value)
+                    click.echo(f"{name}: {shown}")
+            archive.sync_index()
+    result = effective_fields(archive.catalog, d.id)
+    if as_json:
+        _echo_json({"id": d.id, "doc_type": d.doc_type, "fields": {n: f.as_json() for n, f in result.items()}})
+    elif not assignments:
+        if result:
+            _print_fields(result)
+        else:
+            click.echo(f"No fields found in {d.original_name}.")
+
+
+@cli.command(name="eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--languages", default=None, help="Tesseract languages (default: ita+eng).")
+@click.option("--min-f1", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 if any field's F1 is below this.")
+@click.option("--min-doc-type", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 if the doc_type accuracy is below this.")
+@click.option("--mistakes/--no-mistakes", default=True, show_default=True, help="List each document's mistakes.")
+@json_option
+@click.pass_context
+def eval_command(ctx: click.Context, folder: Path, languages: str | None, min_f1: float | None,
+                 min_doc_type: float | None, mistakes: bool, as_json: bool) -> None:
+    """Measure classification and field extraction against ground truth.
+
+    Every document NAME.ext in FOLDER (recursively) that has NAME.json beside it, in the format of
+    samples/corpus, is ingested into a throwaway archive (your archive is not touched) and compared with it:
+    doc_type accuracy, and per field precision, recall and F1 (exact after normalisation; names compared
+    case- and whitespace-insensitively; lists as sets).
+
+    \b
+    Examples:
+      sigillo eval samples/corpus
+      sigillo eval ../shared/devset/zugferd --json
+      sigillo eval samples/corpus --min-f1 0.95 --min-doc-type 0.98
+    """
+    from .config import Settings
+    from .evaluate import below_targets, evaluate
+
+    settings = Settings(**({"languages": languages} if languages else {}))
+    report = evaluate(folder, settings=settings)
+    missed = list(below_targets(report, min_f1, min_doc_type))
+    if as_json:
+        _echo_json({**report.as_json(), "below_targets": missed})
+    else:
+        click.echo(f"{len(report.documents)} documents in {folder} ({report.seconds:.1f} s)")
+        click.echo(f"doc_type accuracy: {report.doc_type_accuracy:.3f}")
+        click.echo("")
+        click.echo(f"{'field':<18} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}")
+        for name, score in sorted(report.fields.items()):
+            click.echo(f"{name:<18} {score.support:>7} {score.precision:>9.3f} {score.recall:>7.3f} {score.f1:>6.3f}")
+        if mistakes:
+            for d in report.documents:
+                problems = ([f"failed: {d.failed}"] if d.failed else []) + d.mistakes
+                if problems:
+                    click.echo("")
+                    click.echo(f"{d.file}:")
+                    for p in problems:
+                        click.echo(f"  {p}")
+        for line in missed:
+            click.secho(f"Below target: {line}", fg="red", err=True)
+    if missed:
+        ctx.exit(ExitCode.FAILURES)
 
 
 @cli.command()

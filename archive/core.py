@@ -21,6 +21,7 @@ from search.snippet import snippets
 from .catalog import Catalog, DocumentRow
 from .config import Layout, Settings, resolve_home, write_settings
 from .errors import ArchiveExistsError, SearchIndexError
+from .fields import effective_fields
 from .lock import WriteLock
 from .store import DIR_MODE, BlobStore
 
@@ -135,6 +136,8 @@ class Archive:
             page_count=doc.page_count,
             doc_type=doc.doc_type,
             language=doc.language,
+            fields={name: f.value if isinstance(f.value, str) else list(f.value)
+                    for name, f in effective_fields(self.catalog, doc.id).items()},
         )
 
     def _records(self, ids: Sequence[str]) -> Iterator[IndexRecord]:

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ingest
+from ingest.classify import classify
 from ingest.errors import InputError
 from ingest.errors import MissingToolError as IngestMissingTool
+from ingest.fields import extract_fields
 from signing.digest import sha256_file
 
-from .catalog import DocumentRow, PageRow, SightingRow
+from .catalog import DocumentRow, FieldRow, PageRow, SightingRow
 from .core import Archive, host, now_utc, os_user
 from .errors import MissingToolError
 from .store import ChangedWhileReadingError
@@ -144,6 +146,23 @@ def extract_options(archive: Archive) -> ingest.ExtractOptions:
     )
 
 
+def analyse(extraction: ingest.Extraction) -> tuple[ingest.Classification | None, list[FieldRow], str | None]:
+    """Classify the document and extract its fields. Never raises: a document is archived even when its
+    fields cannot be read (the problem comes back as a warning, and the error is logged)."""
+    try:
+        classification = classify(extraction.pages)
+        found = extract_fields(extraction.pages, classification.doc_type, classification.language)
+    except Exception as exc:
+        log.warning("field extraction failed", exc_info=True)
+        return None, [], f"fields could not be extracted ({type(exc).__name__}: {exc})"
+    rows = [
+        FieldRow(name=f.name, value=f.value, confidence=f.confidence, page=f.page, bbox=f.bbox, valid=f.valid,
+                 raw=f.raw, checks=f.checks)
+        for f in found.values()
+    ]
+    return classification, rows, None
+
+
 class _Batch:
     """The state of one running ingest."""
 
@@ -218,6 +237,7 @@ class _Batch:
                 self.archive.store.discard(sha256)
             return self.fail(shown, str(exc), started, sha256)
 
+        classification, fields, problem = analyse(extraction)
         pages = [
             PageRow(
                 number=p.number, method=p.method, text=p.text, width=p.width, height=p.height, unit=p.unit,
@@ -229,15 +249,17 @@ class _Batch:
         ]
         warnings = tuple(extraction.warnings) + tuple(
             f"page {p.number}: {w}" for p in extraction.pages for w in p.warnings
-        )
+        ) + ((problem,) if problem else ())
         when = now_utc()
         doc = DocumentRow(
             id=sha256, size=size, kind=info.kind, media_type=info.media_type,
             original_name=display_path(path.name), source_path=shown, page_count=len(pages),
-            doc_type=None, language=None, ingested_at=when, batch_id=self.summary.batch_id,
-            warnings=warnings, indexed=False,
+            doc_type=classification.doc_type if classification else None,
+            language=classification.language if classification else None,
+            ingested_at=when, batch_id=self.summary.batch_id, warnings=warnings, indexed=False,
+            doc_type_score=classification.score if classification else None,
         )
-        self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, shown, "new", when))
+        self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, shown, "new", when), fields)
         self.unflushed += 1
         self.report(
             FileOutcome(shown, "new", sha256, size, info.media_type, pages=len(pages),

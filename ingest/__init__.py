@@ -17,16 +17,18 @@ from ingest.errors import (
     ToolError,
     UnsupportedTypeError,
 )
-from ingest.model import Extraction, ExtractOptions, Page, SourceInfo, Word
+from ingest.model import Classification, Extraction, ExtractOptions, FieldValue, Page, SourceInfo, Word
 from ingest.ocr import check_tesseract
 from ingest.reader import extract, extract_page
 from ingest.sources import sniff
 
 __all__ = [
+    "Classification",
     "CorruptFileError",
     "EncryptedPdfError",
     "ExtractOptions",
     "Extraction",
+    "FieldValue",
     "IngestError",
     "InputError",
     "LimitExceededError",

@@ -76,3 +76,30 @@ class Extraction:
     def text(self) -> str:
         """The whole text, pages separated by form feeds."""
         return "\f".join(p.text for p in self.pages)
+
+
+DOC_TYPES = ("invoice", "credit_note", "contract", "dunning_letter", "receipt", "other")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What kind of document this is, and in which language it is written."""
+
+    doc_type: str  # one of DOC_TYPES
+    score: float  # confidence in doc_type, 0..1
+    scores: tuple[tuple[str, float], ...] = ()  # every type's score, best first
+    language: str | None = None  # ISO 639-1 ("it", "en", "de", "fr", "es"), None when unclear
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One extracted field, normalised as in FIELDS.md, with where it was read and how sure we are."""
+
+    name: str  # a FIELDS.md name, e.g. "total_amount"
+    value: str | tuple[str, ...]  # normalised; a tuple for list fields (parties, invoice_refs)
+    confidence: float  # 0..1, after validation
+    page: int | None = None  # 1-based page it was read from
+    bbox: tuple[float, float, float, float] | None = None  # on that page, in the page's unit (see module doc)
+    valid: bool | None = None  # result of its check (checksum, plausibility, arithmetic); None when none applies
+    raw: str = ""  # the text as printed
+    checks: tuple[str, ...] = ()  # what was checked, in words: "IBAN check digits valid", "net + tax = total"

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from whoosh.lang import stemmer_for_language
 
@@ -50,8 +50,7 @@ _stem_it = stemmer_for_language("it")
 _stem_en = stemmer_for_language("en")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token of a text: its folded form and where it stands in the original string."""
 
     text: str  # folded
@@ -67,16 +66,21 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The folded tokens of ``text`` with their spans in ``text`` (for highlighting)."""
-    for m in _WORD.finditer(text):
+def tokens(text: str, pos: int = 0, initials: Collection[str] | None = None) -> Iterator[Token]:
+    """The folded tokens of ``text`` from ``pos`` on, with their spans in ``text`` (for highlighting).
+
+    ``initials``: only the tokens whose first (folded) character is one of these, a fast filter for a
+    highlighter that knows which letters its matches can start with.
+    """
+    for m in _WORD.finditer(text, pos):
         raw = m.group()
         if raw.isascii():
-            if len(raw) <= MAX_TOKEN:
+            if len(raw) <= MAX_TOKEN and (initials is None or raw[0].lower() in initials):
                 yield Token(raw.lower(), m.start(), m.end())
             continue
         for part in _fold_word(raw):
-            yield Token(part, m.start(), m.end())
+            if initials is None or part[:1] in initials:
+                yield Token(part, m.start(), m.end())
 
 
 def terms(text: str) -> list[str]:

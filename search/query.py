@@ -14,14 +14,17 @@ Grammar (operators in capitals are operators; ``and``, ``or``, ``not`` in lower 
     value      := WORD                                     fattura  FT-2024/0153  (a word with inner
                                                            punctuation is the phrase of its parts)
                 | WORD "*"                                 ross*     (prefix)
-                | WORD "~" [DIGIT]                         rossi~  rossi~2   (fuzzy; distance 1 by default, 2 at most)
-                | "*"                                      every document
+                | WORD "~" [DIGIT]                         rossi~  rossi~2   (fuzzy: edits, 1 by default, 2 at
+                                                           most; the first letter must match)
+                | "*"                                      every document; field:* documents that have the field
                 | '"' words '"' ["~" DIGITS]               "amount due"   "amount due"~2  (phrase; one quoted
                                                            word matches exactly, without stemming)
                 | "(" or_expr ")"                          doc_type:(invoice OR receipt)
                 | ("[" | "{") [bound] "TO" [bound] ("]" | "}")   [] inclusive, {} exclusive, a side empty or *
                 | (">" | ">=" | "<" | "<=") bound          total_amount:>=1000   due_date:<2025-03-01
-    FIELD      := a name of search.fields.FIELDS or of its ALIASES (case-insensitive)
+    FIELD      := a name of search.fields.FIELDS, ALIASES or GROUPS (case-insensitive); a group such as
+                  vat_id, amount, debtor searches each of its fields (ORed)
+    WORD       := characters up to a space, a parenthesis or a quote; "+word" is the same as word
 
 Typed values: amounts as ``1234.56``, ``1.234,56`` or ``1,234.56``; dates as ``YYYY``, ``YYYY-MM`` or
 ``YYYY-MM-DD``, where a year or a month means the whole period (``issue_date:2024``, ``due_date:[TO 2024-03]``
@@ -40,8 +43,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from . import analysis
 from .fields import (
@@ -55,6 +56,26 @@ from .fields import (
     parse_amount,
     parse_date_period,
     parse_integer,
+)
+from .tree import (
+    And,
+    Bound,
+    Everything,
+    Exists,
+    Fuzzy,
+    Node,
+    Not,
+    Nothing,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    Range,
+    Term,
+    conjunction,
+    disjunction,
+    negation,
+    positive_terms,
 )
 
 __all__ = [
@@ -73,137 +94,10 @@ __all__ = [
     "Term",
     "parse",
     "positive_terms",
-]
+]  # the tree's names are re-exported: ``from search.query import ParsedQuery, parse`` is the usual import
 
 MAX_FUZZY = 2
 FUZZY_PREFIX = 1  # leading characters a fuzzy match keeps (engines and the highlighter agree on it)
-
-# -- the tree ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term. Analysed fields: one folded token. Exact fields: the normalised value."""
-
-    field: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """Folded tokens in this order, at most ``slop`` extra positions apart. One word: an exact (unstemmed) term."""
-
-    field: str
-    words: tuple[str, ...]
-    slop: int = 0
-
-
-@dataclass(frozen=True)
-class Prefix:
-    """Terms starting with ``text`` (folded, or normalised for exact fields)."""
-
-    field: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Fuzzy:
-    """Terms within ``distance`` edits of ``text``."""
-
-    field: str
-    text: str
-    distance: int = 1
-
-
-Bound = Decimal | date | int | str | None
-
-
-@dataclass(frozen=True)
-class Range:
-    """Values between ``low`` and ``high`` (None: open). Decimal for amounts, date for dates, int, or str."""
-
-    field: str
-    low: Bound
-    high: Bound
-    include_low: bool = True
-    include_high: bool = True
-
-
-@dataclass(frozen=True)
-class Exists:
-    """Documents that have any value in ``field`` (``field:*``)."""
-
-    field: str
-
-
-@dataclass(frozen=True)
-class Everything:
-    """Every document (``*``)."""
-
-
-@dataclass(frozen=True)
-class Nothing:
-    """No document (an empty query)."""
-
-
-@dataclass(frozen=True)
-class And:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    child: Node
-
-
-Node = Term | Phrase | Prefix | Fuzzy | Range | Exists | Everything | Nothing | And | Or | Not
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    """A parsed query: its tree and what the user should know about how it was read."""
-
-    tree: Node
-    notes: tuple[str, ...] = ()
-
-
-# -- building nodes ---------------------------------------------------------------------------------------------
-
-
-def _and(nodes: list[Node | None]) -> Node | None:
-    flat: list[Node] = []
-    for node in nodes:
-        if node is None:
-            continue
-        flat.extend(node.children if isinstance(node, And) else (node,))
-    flat = list(dict.fromkeys(flat))
-    if not flat:
-        return None
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
-
-
-def _or(nodes: list[Node | None]) -> Node | None:
-    flat: list[Node] = []
-    for node in nodes:
-        if node is None:
-            continue
-        flat.extend(node.children if isinstance(node, Or) else (node,))
-    flat = list(dict.fromkeys(flat))
-    if not flat:
-        return None
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
-
-
-def _not(node: Node | None) -> Node | None:
-    if node is None:
-        return None
-    return node.child if isinstance(node, Not) else Not(node)
-
 
 # -- lexer ------------------------------------------------------------------------------------------------------
 
@@ -320,7 +214,7 @@ class _Parser:
         while self.peek() == "OR":
             self.take()
             nodes.append(self.and_expr(spec))
-        return _or(nodes)
+        return disjunction(nodes)
 
     def and_expr(self, spec: FieldSpec | None) -> Node | None:
         if self.peek() in ("OR", "AND", "RP", "EOF"):
@@ -332,7 +226,7 @@ class _Parser:
                 if self.peek() in ("OR", "AND", "RP", "EOF"):
                     raise _Failure("AND with nothing after it")
             nodes.append(self.unary(spec))
-        return _and(nodes)
+        return conjunction(nodes)
 
     def _where(self, what: str) -> str:
         kind = self.peek()
@@ -345,7 +239,7 @@ class _Parser:
             word = "NOT" if self.take().kind == "NOT" else "'-'"
             if self.peek() in ("OR", "AND", "RP", "EOF"):
                 raise _Failure(f"{word} with nothing after it")
-            return _not(self.unary(spec))
+            return negation(self.unary(spec))
         return self.primary(spec)
 
     def primary(self, spec: FieldSpec | None) -> Node | None:
@@ -369,10 +263,10 @@ class _Parser:
         if not specs:
             self.notes.append(f"unknown field '{name}'; searched as words")
             if self.peek() == "LP":
-                return _and([_words(name), self.primary(None)])
+                return conjunction([_words(name), self.primary(None)])
             tok = self.take()
             rest = self.value(_DEFAULT, tok) if tok.kind in ("WORD", "PHRASE") else _words(_TO.sub(" ", tok.text))
-            return _and([_words(name), rest])
+            return conjunction([_words(name), rest])
         start, nodes = self.pos, []
         for spec in specs:  # a group name: the same value read for each of its fields, ORed
             self.pos = start
@@ -380,7 +274,7 @@ class _Parser:
                 nodes.append(self.primary(spec))
             else:
                 nodes.append(self.value(spec, self.take(), name.lower()))
-        return _or(nodes)
+        return disjunction(nodes)
 
     def value(self, spec: FieldSpec, tok: _Tok, label: str | None = None) -> Node | None:
         try:
@@ -398,7 +292,7 @@ assert _DEFAULT is not None
 
 def _words(text: str) -> Node | None:
     """The plain words of ``text``, ANDed, in the default field."""
-    return _and([Term(DEFAULT_FIELD, t) for t in analysis.terms(text)])
+    return conjunction([Term(DEFAULT_FIELD, t) for t in analysis.terms(text)])
 
 
 # -- values -----------------------------------------------------------------------------------------------------
@@ -437,7 +331,7 @@ def _term(spec: FieldSpec, word: str) -> Node | None:
         return Term(spec.name, _exact(spec, word))
     parts = analysis.terms(word)
     if spec.kind is Kind.NAMES or len(parts) <= 1:
-        return _and([Term(spec.name, t) for t in parts])
+        return conjunction([Term(spec.name, t) for t in parts])
     return Phrase(spec.name, tuple(parts))
 
 
@@ -452,7 +346,7 @@ def _phrase(spec: FieldSpec, text: str, slop: int) -> Node | None:
     if not parts:
         return None
     if spec.kind is Kind.NAMES:
-        return _and([Term(spec.name, t) for t in parts])
+        return conjunction([Term(spec.name, t) for t in parts])
     return Phrase(spec.name, tuple(parts), slop)
 
 
@@ -462,7 +356,7 @@ def _prefix(spec: FieldSpec, text: str) -> Node | None:
     parts = analysis.terms(text)
     if not parts:
         return None
-    return _and([*(Term(spec.name, t) for t in parts[:-1]), Prefix(spec.name, parts[-1])])
+    return conjunction([*(Term(spec.name, t) for t in parts[:-1]), Prefix(spec.name, parts[-1])])
 
 
 def _fuzzy(spec: FieldSpec, text: str, distance: int) -> Node | None:
@@ -472,7 +366,7 @@ def _fuzzy(spec: FieldSpec, text: str, distance: int) -> Node | None:
     parts = analysis.terms(text)
     if not distance:
         return _term(spec, text)
-    return _and([Fuzzy(spec.name, t, distance) for t in parts])
+    return conjunction([Fuzzy(spec.name, t, distance) for t in parts])
 
 
 def _exact(spec: FieldSpec, text: str) -> str:
@@ -560,7 +454,7 @@ def _fallback_words(text: str) -> Node | None:
         if m and field_specs(m.group(1)):
             chunk = chunk[m.end() :]
         nodes.append(_words(chunk))
-    return _and(nodes)
+    return conjunction(nodes)
 
 
 def parse(text: str) -> ParsedQuery:
@@ -582,12 +476,3 @@ def parse(text: str) -> ParsedQuery:
         notes.append("the query is empty" if not text.strip() else "the query has no words to search for")
         tree = Nothing()
     return ParsedQuery(tree, tuple(dict.fromkeys(notes)))
-
-
-def positive_terms(node: Node) -> list[Term | Phrase | Prefix | Fuzzy]:
-    """The word-like leaves a document must or may contain (not those under NOT): what a highlighter marks."""
-    if isinstance(node, (Term, Phrase, Prefix, Fuzzy)):
-        return [node]
-    if isinstance(node, (And, Or)):
-        return [leaf for child in node.children for leaf in positive_terms(child)]
-    return []

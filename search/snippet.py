@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 from . import analysis
 from .fields import DEFAULT_FIELD
@@ -27,7 +28,8 @@ __all__ = ["Fragment", "snippets"]
 Fragment = list[tuple[str, bool]]
 
 ELLIPSIS = "…"
-MAX_SPANS = 2000  # matches considered when choosing fragments (a long document may have thousands)
+MAX_SPANS = 1000  # matches considered when choosing fragments (a long document may have thousands)
+MAX_SCAN = 1_000_000  # characters searched for matches (~300 pages); past them a match is not highlighted
 _SPACES = re.compile(r"\s+")
 
 
@@ -49,11 +51,11 @@ def snippets(text: str, query: ParsedQuery | str, *, max_fragments: int = 2, wid
         return []
     width = max(width, 20)
     parsed = parse(query) if isinstance(query, str) else query
-    spans = _find(flat, parsed)
+    spans = _find(flat[:MAX_SCAN], parsed)
     if not spans:
         end = _cut_end(flat, width, 0)
         return [[(flat[:end] + (ELLIPSIS if end < len(flat) else ""), False)]]
-    return [_runs(flat, start, end, spans) for start, end in _choose(flat, spans[:MAX_SPANS], max_fragments, width)]
+    return [_runs(flat, start, end, spans) for start, end in _choose(flat, spans, max_fragments, width)]
 
 
 # -- finding the matches ----------------------------------------------------------------------------------------
@@ -94,18 +96,24 @@ def _find(flat: str, parsed: ParsedQuery) -> list[_Span]:
         return []
     sequences = [leaf for leaf in leaves if isinstance(leaf, Phrase) and leaf.slop == 0 and len(leaf.words) > 1]
     singles = [(leaf, _word_test(leaf)) for leaf in leaves if leaf not in sequences]
-    toks = list(analysis.tokens(flat))
+    # Every match starts with the first letter of its query word (stems and fuzzy matches keep it): a cheap gate.
+    initials = {leaf.text[:1] for leaf, _ in singles if not isinstance(leaf, Phrase)}
+    initials |= {w[:1] for leaf, _ in singles if isinstance(leaf, Phrase) for w in leaf.words}
+    initials |= {leaf.words[0][:1] for leaf in sequences}
     spans: list[_Span] = []
     taken_until = -1
-    for i, tok in enumerate(toks):
+    for tok in analysis.tokens(flat, initials=initials):
         if tok.start < taken_until:
             continue
+        if len(spans) >= MAX_SPANS:
+            break
         for phrase in sequences:
-            n = len(phrase.words)
-            if tok.text == phrase.words[0] and tuple(t.text for t in toks[i : i + n]) == phrase.words:
-                spans.append(_Span(tok.start, toks[i + n - 1].end, phrase))
-                taken_until = toks[i + n - 1].end
-                break
+            if tok.text == phrase.words[0]:
+                following = list(islice(analysis.tokens(flat, tok.start), len(phrase.words)))
+                if tuple(t.text for t in following) == phrase.words:
+                    spans.append(_Span(tok.start, following[-1].end, phrase))
+                    taken_until = following[-1].end
+                    break
         else:
             for leaf, test in singles:
                 if test(tok.text):

@@ -140,6 +140,16 @@ def test_search_folds_case_and_accents_and_inflections(built):
 
 
 @pytest.mark.ocr
+def test_search_matches_italian_and_english_inflections(built):
+    """'fatture' finds 'Fattura', 'invoices' finds 'Invoice': the same stemming runs at index and query time."""
+    names = lambda query: {r["filename"] for r in json.loads(  # noqa: E731
+        run("search", query, "--json", "--limit", "50", home=built["home"]))["results"]}
+    assert "invoice-it-03.pdf" in names("fatture")
+    assert "invoice-en-01.pdf" in names("invoices")
+    assert names("FATTURE") == names("fatture")
+
+
+@pytest.mark.ocr
 def test_get_returns_the_original_bit_exact(built, tmp_path):
     for sample in built["samples"]:
         digest = hashlib.sha256(sample.read_bytes()).hexdigest()
@@ -300,3 +310,34 @@ def test_get_to_standard_output_is_bit_exact(built):
                                 catch_exceptions=False)
     assert result.exit_code == 0
     assert hashlib.sha256(result.stdout_bytes).hexdigest() == digest
+
+
+@pytest.mark.ocr
+def test_fields_are_extracted_shown_and_corrections_round_trip_through_search(built, tmp_path):
+    home = tmp_path / "copy"
+    shutil.copytree(built["home"], home)
+    invoice = CORPUS / "invoice-it-03.pdf"
+    truth = json.loads(invoice.with_suffix(".json").read_text())
+    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+    shown = json.loads(run("show", digest[:10], "--json", "--no-text", home=home))
+    assert shown["doc_type"] == "invoice" and shown["language"] == "it"
+    total = shown["fields"]["total_amount"]
+    assert total["value"] == truth["fields"]["total_amount"] and 0 < total["confidence"] <= 1
+    assert total["page"] == 1 and len(total["bbox"]) == 4 and total["source"] == "extracted"
+    found = json.loads(run("search", f"total_amount:{truth['fields']['total_amount']}", "--json", home=home))
+    assert digest in [r["id"] for r in found["results"]]
+
+    out = run("fields", digest[:10], "--set", "total_amount=98.765,43", "--set", "buyer_name=Verdi Impianti S.p.A.",
+              home=home)
+    assert "total_amount: 98765.43" in out
+    after = json.loads(run("fields", digest[:10], "--json", home=home))["fields"]
+    assert after["total_amount"]["value"] == "98765.43" and after["total_amount"]["source"] == "corrected"
+    assert after["total_amount"]["extracted"]["value"] == truth["fields"]["total_amount"]
+    assert after["total_amount"]["corrected_by"]
+    hits = json.loads(run("search", "total_amount:[98000 TO 99000] buyer_name:verdi", "--json", home=home))
+    assert [r["id"] for r in hits["results"]] == [digest], "the corrected values win in search"
+    old = json.loads(run("search", f"total_amount:{truth['fields']['total_amount']}", "--json", home=home))
+    assert digest not in [r["id"] for r in old["results"]]
+    bad = CliRunner().invoke(cli, ["--home", str(home), "fields", digest[:10], "--set", "due_date=soon"])
+    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert "total_amount" in run("fields", digest[:10], home=home)

@@ -254,6 +254,9 @@ QUERIES = [
     ("invoice_number:ft-2024/0153", {"inv-rossi-1"}),
     ('invoice_number:"FT - 2024/0153"', {"inv-rossi-1"}),
     ("invoice_number:FT-2024*", {"inv-rossi-1"}),
+    ("invoice_number:[ft-2024/0100 TO FT-2024/0200]", {"inv-rossi-1"}),
+    ("invoice_number:{INV TO *]", {"invoice-harbour"}),
+    ("invoice_number:[TO g]", {"inv-rossi-1"}),
     ("invoice_refs:ft-2024/0154", {"sollecito-rossi"}),
     ("invoice:INV-7781", {"invoice-harbour", "reminder-acme"}),
     ("contract_number:ctr2023/77", {"contratto-fornitura"}),
@@ -372,6 +375,23 @@ def test_a_failing_batch_is_cancelled_and_releases_the_lock(fresh: Engine) -> No
     assert found(fresh, "errore") == {"after"}
     live = Path(fresh.path) / json.loads((Path(fresh.path) / "index.json").read_text())["generation"]
     windex.open_dir(str(live)).writer().cancel()  # the lock is free
+
+
+def test_a_reader_sees_another_writers_commits(fresh: Engine) -> None:
+    with open_engine("whoosh", fresh.path) as reader:
+        assert reader.count() == 6
+        fresh.add([rec("late", "arrivato dopo")])
+        fresh.delete([doc_id("inv-verdi")])
+        assert reader.count() == 6 and found(reader, "arrivato") == {"late"}
+        assert doc_id("inv-verdi") not in reader.ids()
+
+
+def test_open_with_create_keeps_an_existing_index_and_create_replaces_it(fresh: Engine) -> None:
+    with open_engine("whoosh", fresh.path, create=True) as same:
+        assert same.count() == 6
+    with create_engine("whoosh", fresh.path) as new:
+        assert new.count() == 0
+    assert fresh.count() == 0  # the open engine follows the swap
 
 
 def test_empty_index(tmp_path: Path) -> None:
