@@ -536,11 +536,14 @@ def eval_command(ctx: click.Context, folder: Path, languages: str | None, min_f1
         click.echo(f"doc_type accuracy: {report.doc_type_accuracy:.3f}")
         click.echo("")
         click.echo(f"{'field':<18} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}")
-        for name, score in sorted(report.fields.items()):
+        for name, score in report.scored.items():
             click.echo(f"{name:<18} {score.support:>7} {score.precision:>9.3f} {score.recall:>7.3f} {score.f1:>6.3f}")
+        if report.unlabelled:
+            click.echo("not labelled in this set (extracted, not scored): "
+                       + ", ".join(f"{n} ({c})" for n, c in report.unlabelled.items()))
         if mistakes:
             for d in report.documents:
-                problems = ([f"failed: {d.failed}"] if d.failed else []) + d.mistakes
+                problems = report.mistakes_of(d)
                 if problems:
                     click.echo("")
                     click.echo(f"{d.file}:")

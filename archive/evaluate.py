@@ -104,6 +104,17 @@ class EvalReport:
             return 0.0
         return sum(d.expected_type == d.got_type for d in self.documents) / len(self.documents)
 
+    @property
+    def scored(self) -> dict[str, FieldScore]:
+        """Fields the truth files label at least once. A set labelled by others may label only some fields
+        (e.g. the devset): values of a field no truth file has cannot be judged, so they are not scored."""
+        return {name: s for name, s in sorted(self.fields.items()) if s.support}
+
+    @property
+    def unlabelled(self) -> dict[str, int]:
+        """Fields extracted but labelled in no truth file: how many values were extracted."""
+        return {name: s.fp for name, s in sorted(self.fields.items()) if not s.support}
+
     def as_json(self) -> dict[str, object]:
         return {
             "folder": self.folder,
@@ -112,12 +123,21 @@ class EvalReport:
             "fields": {
                 name: {"support": s.support, "tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 4),
                        "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
-                for name, s in sorted(self.fields.items())
+                for name, s in self.scored.items()
             },
-            "mistakes": {d.file: ([f"failed: {d.failed}"] if d.failed else []) + d.mistakes
-                         for d in self.documents if d.mistakes or d.failed or d.expected_type != d.got_type},
+            "unlabelled_fields": self.unlabelled,
+            "mistakes": {d.file: self.mistakes_of(d) for d in self.documents if self.mistakes_of(d)},
             "seconds": round(self.seconds, 2),
         }
+
+
+    def _judged(self, mistakes: list[str]) -> list[str]:
+        unlabelled = self.unlabelled
+        return [m for m in mistakes if m.split(":", 1)[0] not in unlabelled]
+
+    def mistakes_of(self, result: DocumentResult) -> list[str]:
+        """The document's mistakes on the fields this set labels."""
+        return ([f"failed: {result.failed}"] if result.failed else []) + self._judged(result.mistakes)
 
 
 def _truth_files(folder: Path) -> list[tuple[Path, Path]]:
@@ -190,6 +210,6 @@ def below_targets(report: EvalReport, min_f1: float | None, min_doc_type: float 
     if min_doc_type is not None and report.doc_type_accuracy < min_doc_type:
         yield f"doc_type accuracy {report.doc_type_accuracy:.3f} < {min_doc_type}"
     if min_f1 is not None:
-        for name, score in sorted(report.fields.items()):
+        for name, score in report.scored.items():
             if score.f1 < min_f1:
                 yield f"{name} F1 {score.f1:.3f} < {min_f1}"

@@ -7,21 +7,21 @@ FIELDS.md plus the archive's own (``id``, ``filename``, ``doc_type``, ``media_ty
 
 Kinds and normalisation (the same function runs on indexed values and on query values):
 
-=============  ==========================================================  =====================================
-kind           matched how                                                 fields
-=============  ==========================================================  =====================================
-FULLTEXT       analysed (folded, plus stemmed twin), phrases, the default  text
-TEXT           analysed (folded), phrases                                  filename, names, governing_law
-KEYWORD        exact, case-folded (``credit note`` == ``credit_note``)     doc_type, media_type, language
-CODE           exact, spaces and punctuation removed, upper-cased          vat ids, tax_code, iban, currency
-IDENTIFIER     exact as printed, whitespace removed, case-folded           invoice/contract numbers, refs
-IDENTIFIERS    a list of IDENTIFIER values                                 invoice_refs
-NAMES          a list of names; a value matches a name holding its words   parties
-AMOUNT         a decimal amount, compared to the cent                      *_amount, amount_due, contract_value
-INTEGER        a whole number                                              pages
-DATE           a day; a year or a month in a query means that period       dates, ingested
-DOC_ID         SHA-256 hex; a value matches as a prefix                    id
-=============  ==========================================================  =====================================
+=============  ============================================================  =====================================
+kind           matched how                                                   fields
+=============  ============================================================  =====================================
+FULLTEXT       analysed (folded, plus stemmed twin), phrases, the default    text
+TEXT           analysed (folded), phrases                                    filename, names, governing_law
+KEYWORD        exact, case-folded (``credit note`` == ``credit_note``)       doc_type, media_type, language
+CODE           exact, spaces and punctuation removed, upper-cased            vat ids, tax_code, iban, currency
+IDENTIFIER     exact as printed, whitespace and commas removed, case-folded  invoice/contract numbers, refs
+IDENTIFIERS    a list of IDENTIFIER values                                   invoice_refs
+NAMES          a list of names; a value's words must all be in the names      parties
+AMOUNT         a decimal amount, compared to the cent                        *_amount, amount_due, contract_value
+INTEGER        a whole number                                                pages
+DATE           a day; a year or a month in a query means that period         dates, ingested
+DOC_ID         SHA-256 hex; a value matches as a prefix                      id
+=============  ============================================================  =====================================
 
 ``GROUPS`` are query names that search several fields at once: ``vat_id`` (seller's or buyer's), ``amount``,
 ``date``, ``debtor``, ``creditor``, ``name``, ``invoice`` (the invoice's own number or a letter's references).

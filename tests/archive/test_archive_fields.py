@@ -121,3 +121,14 @@ def test_eval_scoring_counts_wrong_missed_and_extra_values():
     assert len(result.mistakes) == 3
     score = FieldScore("f", tp=8, fp=2, fn=0)
     assert score.precision == 0.8 and score.recall == 1.0 and round(score.f1, 4) == 0.8889
+
+
+def test_fields_no_truth_file_labels_are_reported_not_scored():
+    """A set labelled by others (the devset) labels only some fields: others cannot be judged."""
+    report = EvalReport(folder="x")
+    result = DocumentResult(file="a.pdf", expected_type="invoice", got_type="invoice")
+    _score(report, result, {"total_amount": "10.00"}, {"total_amount": "11.00", "seller_name": "ACME"})
+    report.documents.append(result)
+    assert list(report.scored) == ["total_amount"] and report.unlabelled == {"seller_name": 1}
+    assert report.mistakes_of(result) == ["total_amount: got '11.00', expected '10.00'"]
+    assert report.as_json()["unlabelled_fields"] == {"seller_name": 1}
