@@ -116,14 +116,18 @@ class Archive:
         return self.layout.index(self.settings.search_engine)
 
     def engine(self, *, create: bool = False) -> search_engine.Engine:
+        """The search engine, opened once. With ``create`` (writers only, under the write lock), a missing or
+        outdated index is rebuilt from the catalog — never replaced by an empty one, which would silently lose
+        every document already marked as indexed."""
         if self._engine is None:
             with _wrap_index_errors():
                 try:
                     self._engine = search_engine.open_engine(self.settings.search_engine, self.index_path)
-                except search_errors.IndexMissingError:
+                except search_errors.IndexMissingError:  # includes IndexOutdatedError
                     if not create:
                         raise
-                    self._engine = search_engine.create_engine(self.settings.search_engine, self.index_path)
+                    self.reindex()
+                    self._engine = search_engine.open_engine(self.settings.search_engine, self.index_path)
         return self._engine
 
     def index_record(self, doc: DocumentRow) -> IndexRecord:

@@ -266,9 +266,19 @@ def parse_amount(text: str) -> Decimal:
     if not whole.isdigit() or (decimals and not decimals.isdigit()) or len(decimals) > 2:
         raise ValueProblem(f"{text!r} is not an amount")
     try:
-        return Decimal(f"{sign}{whole}.{decimals or '0'}")
+        return _bounded(Decimal(f"{sign}{whole}.{decimals or '0'}"), text)
     except InvalidOperation as exc:  # pragma: no cover - the checks above make this unreachable
         raise ValueProblem(f"{text!r} is not an amount") from exc
+
+
+MAX_AMOUNT = Decimal(10) ** 15  # engines store cents in 64 bits; nothing in a credit file comes close
+MAX_INTEGER = 2**62
+
+
+def _bounded(amount: Decimal, text: object) -> Decimal:
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueProblem(f"{text!r} is not an amount (or too large)")
+    return amount
 
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -296,7 +306,7 @@ def parse_date_period(text: str) -> tuple[date, date]:
 def parse_integer(text: str) -> int:
     """A whole number. Raises ``ValueProblem``."""
     raw = text.strip()
-    if not re.fullmatch(r"[+-]?\d+", raw):
+    if not re.fullmatch(r"[+-]?\d{1,18}", raw):
         raise ValueProblem(f"{text!r} is not a whole number")
     return int(raw)
 
@@ -329,7 +339,7 @@ def record_values(record: object) -> dict[str, object]:
             continue
         try:
             out[spec.name] = _typed(spec, value)
-        except (ValueProblem, TypeError, AttributeError):
+        except (TypeError, AttributeError, ValueError):  # ValueProblem is a ValueError
             continue
     return out
 
@@ -358,11 +368,12 @@ def _typed(spec: FieldSpec, value: object) -> object:
             amount = Decimal(str(value).strip())
         except InvalidOperation:
             amount = parse_amount(str(value))
-        if not amount.is_finite():
-            raise ValueProblem("not a finite amount")
-        return amount
+        return _bounded(amount, value)
     if kind is Kind.INTEGER:
-        return int(value)  # type: ignore[call-overload]
+        number = int(value)  # type: ignore[call-overload]
+        if abs(number) >= MAX_INTEGER:
+            raise ValueProblem("too large")
+        return number
     if kind.exact or kind is Kind.DOC_ID:
         normalised = normalise(spec, str(value))
         if not normalised:

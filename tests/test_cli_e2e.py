@@ -341,3 +341,21 @@ def test_fields_are_extracted_shown_and_corrections_round_trip_through_search(bu
     bad = CliRunner().invoke(cli, ["--home", str(home), "fields", digest[:10], "--set", "due_date=soon"])
     assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
     assert "total_amount" in run("fields", digest[:10], home=home)
+
+
+def test_an_outdated_index_is_rebuilt_from_the_catalog_not_emptied(tmp_path):
+    """After an upgrade changes the index schema, searching says to reindex, and the next write rebuilds it
+    with every catalogued document (never an empty index while the catalog says all is indexed)."""
+    home = tmp_path / "arch"
+    run("init", home=home)
+    pdfs = [d for d in corpus_documents() if d.suffix == ".pdf" and PdfReader(d).pages[0].extract_text().strip()]
+    run("ingest", str(pdfs[0]), home=home)
+    sentinel = home / "index" / "whoosh" / "index.json"
+    data = json.loads(sentinel.read_text())
+    data["fields"] = "0" * 16  # what an index built by another version of the field registry says
+    sentinel.write_text(json.dumps(data))
+    stale = CliRunner().invoke(cli, ["--home", str(home), "search", "*"])
+    assert stale.exit_code == 9 and "sigillo reindex" in stale.output
+    run("ingest", str(pdfs[1]), home=home)
+    found = json.loads(run("search", "*", "--json", "--limit", "10", home=home))
+    assert found["total"] == 2

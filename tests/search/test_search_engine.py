@@ -394,6 +394,28 @@ def test_open_with_create_keeps_an_existing_index_and_create_replaces_it(fresh: 
     assert fresh.count() == 0  # the open engine follows the swap
 
 
+def test_bad_field_values_are_skipped_not_fatal(fresh: Engine) -> None:
+    odd = rec(
+        "odd",
+        "documento strano",
+        total_amount="1e30",
+        net_amount="abc",
+        issue_date="15/03/2024",
+        due_date="2024-03",
+        seller_vat_id="",
+        parties=[],
+        invoice_refs="FT-1",
+        amount_due=" 12.50 ",
+    )
+    assert fresh.add([odd]) == 1
+    assert found(fresh, "strano") == {"odd"}
+    assert found(fresh, "invoice_refs:ft-1 amount_due:12.5") == {"odd"}
+    assert found(fresh, "total_amount:* OR net_amount:* OR issue_date:* OR due_date:*") & {"odd"} == set()
+    result = fresh.search("total_amount:>99999999999999999999")
+    assert result.total == 0 and "too large" in result.notes[0]
+    assert fresh.search("pages:>99999999999999999999").notes
+
+
 def test_empty_index(tmp_path: Path) -> None:
     with create_engine("whoosh", tmp_path / "ix") as eng:
         assert eng.count() == 0 and eng.ids() == set()
