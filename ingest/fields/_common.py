@@ -63,11 +63,16 @@ class Context:
             after = text[m.end():m.end() + 2]
             if after.strip().startswith("%") or text[max(m.start() - 1, 0)] in "%x×":
                 continue
-            if v.DATE_RE.match(text, m.start()):
+            if v.DATE_RE.match(text, m.start()) or self._inside_date(m.start()):
                 continue
             amount = v.parse_amount(m.group(0), self.language)
             if amount is not None:
                 yield amount, m.start(), m.end()
+
+    def _inside_date(self, pos: int) -> bool:
+        """Whether a number is the day or year of a date that starts before it ("August 3, 2014")."""
+        lo = max(pos - 12, 0)
+        return any(d.start() < pos < d.end() for d in v.DATE_RE.finditer(self.doc.text, lo, pos + 12))
 
     def rejoined_amount(self, start: int) -> tuple[Decimal, int, int] | None:
         """The amount at ``start`` read again across one stray OCR space ("16,40 1.00" -> 16401.00).

@@ -17,6 +17,14 @@ __all__ = ["extract_invoice", "find_currency", "find_dates", "find_totals"]
 _DUE_WORDS = re.compile(r"due|scad|f[äa]llig|[ée]ch[ée]ance|vencim|limite|payable|zahlbar|entro|by|bis|avant", re.I)
 
 
+# "Total of discounts", "Gesamtbetrag der Zuschläge", "totale degli sconti": the sum of a part, not of the document
+_TOTAL_OF_PART = re.compile(
+    r"\s*(?:of(?:\s+the)?|der|des|aller|dei|degli|delle|de(?:s|\s+las?|\s+los)?)\s+(?:zu|ab|rabatt|nachl|skont|"
+    r"posit|artikel|allowance|charge|discount|item|line|sconti|abbuon|remise|ligne|article|descuento|l[ií]nea)",
+    re.IGNORECASE,
+)
+
+
 def _not_due(ctx: Context):
     text = ctx.doc.text
 
@@ -72,7 +80,7 @@ def _amount_cands(ctx: Context, key: str) -> list[Candidate]:
         before = text[max(m.start() - 12, 0):m.start()]
         after = text[m.end():m.end() + 14]
         if key == "total_amount":
-            return not (NOT_TOTAL.search(before) or NOT_TOTAL.match(after))
+            return not (NOT_TOTAL.search(before) or NOT_TOTAL.match(after) or _TOTAL_OF_PART.match(after))
         if key == "tax_amount":
             if NOT_TAX.match(after) or re.search(r"(?:partita|p\.|n[°º.]?|ust|reg\.?)\s*$", before, re.I):
                 return False

@@ -55,6 +55,7 @@ LABELS: dict[str, list[tuple[str, float]]] = {
         (r"total\s+(?:amount\s+)?(?:due|payable|to\s+pay)|amount\s+(?:due|payable)|balance\s+due|grand\s+total", 0.97),
         (r"(?:invoice|credit(?:\s+note)?)\s+total|total\s+(?:incl(?:uding|\.)?|inc\.?)\s+(?:vat|tax)", 0.95),
         (r"total\s*\(\s*[a-z]{3}\s*\)|total\s+(?:eur|gbp|usd|chf)", 0.95),
+        (r"bruttosumme|[a-zäöü]*(?:summe|betrag)\s+(?:inkl\.?|incl\.?|mit)\s*(?:ust|mwst|steuern?)\.?", 0.95),
         (r"gesamtbetrag|rechnungsbetrag|endbetrag|zahlbetrag|bruttobetrag|gesamtsumme|summe\s+brutto|"
          r"zu\s+zahlen(?:der\s+betrag)?", 0.95),
         (r"total\s+ttc|montant\s+ttc|net\s+à\s+payer|total\s+à\s+payer|montant\s+total", 0.95),
@@ -67,6 +68,7 @@ LABELS: dict[str, list[tuple[str, float]]] = {
         (r"sub-?\s?total|net\s+(?:total|amount|value)|total\s+net|total\s+(?:excl(?:uding|\.)?|before|"
          r"ex\.?)\s+(?:vat|tax)", 0.95),
         (r"amount\s+(?:excl(?:uding|\.)?|before)\s+(?:vat|tax)", 0.95),
+        (r"[a-zäöü]*(?:summe|betrag)\s+(?:ohne|exkl\.?|excl\.?|zzgl\.?)\s*(?:ust|mwst|steuern?|vat|tax)\.?", 0.95),
         (r"nettobetrag|netto(?:summe|betrag|wert)|summe\s+netto|gesamt\s*netto|zwischensumme|warenwert|"
          r"rechnungsbetrag\s+netto", 0.95),
         (r"total\s+ht|montant\s+ht|sous-total|total\s+hors\s+taxes?", 0.95),
@@ -98,7 +100,7 @@ LABELS: dict[str, list[tuple[str, float]]] = {
         (r"spett(?:\.le|abile)|destinatario|cessionario(?:\s*/\s*committente)?|committente|intestatario", 0.9),
         (r"cliente|client|customer", 0.7),
         (r"(?:bill(?:ed)?|invoice(?:d)?|sold|ship(?:ped)?)\s+to|buyer|customer\s+details", 0.9),
-        (r"rechnungsempf[äa]nger|kunde|leistungsempf[äa]nger|an|empf[äa]nger", 0.7),
+        (r"rechnungsempf[äa]nger|kunde|leistungsempf[äa]nger|an|empf[äa]nger|k[äa]ufer", 0.7),
         (r"factur[ée]\s+[àa]|adress[ée]\s+[àa]|destinataire|acheteur", 0.85),
         (r"facturar\s+a|comprador", 0.85),
     ],

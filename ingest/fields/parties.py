@@ -24,9 +24,10 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAME = re.compile(
-    r"^\s*(?:invoice|fattura|rechnung|facture|factura|date|data|datum|page|pagina|seite|total|totale|vat|iva|"
-    r"p\.?\s?iva|partita|c\.?f\.?\b|codice|ust|tax|description|descrizione|oggetto|subject|re:|rif|ref|"
-    r"bank|banca|conto|account|payment|pagamento|deliver|ship|qty|q\.tà|n\.|no\.|nr\.|#|name:?$|"
+    r"^\s*(?:(?:invoic\w*|fattur\w*|rechnung\w*|factur\w*|date|data|datum|page|pagina|seite|total|totale|vat|iva|"
+    r"p\.?\s?iva|partita|c\.?f\.?|codice|ust|tax|description|descrizione|oggetto|subject|rif|ref|"
+    r"bank|banca|conto|account\w*|payment\w*|pagament\w*|deliver\w*|ship\w*|qty)(?![a-zà-ÿ])|"
+    r"re:|q\.tà|n\.|no\.|nr\.|#|name:?$|"
     r"(?:società|company|sirs|signori|cliente|customer|client|madam|sir|dear|gentile|egregi)\W*$)",
     re.IGNORECASE,
 )
@@ -110,10 +111,96 @@ def _block(ctx: Context, cell_index: int, lines: int = 7) -> set[int]:
     return block
 
 
+_NAME_LABEL = re.compile(
+    r"^\s*(?:name|nombre|nome|nom|firma|ragione\s+sociale|raison\s+sociale|raz[oó]n\s+social|company(?:\s+name)?|"
+    r"denominazione)(?!\w)\s*:?\s*", re.IGNORECASE)
+# a labelled line of a party block ("Number: 4711", "Kunden-Nr. : 339420", "Tel 030 1234"): not the name
+_FIELD_LINE = re.compile(r"^[^\d:]{1,30}:|:\s*$|^\s*:")
+
+
+def role_of_heading(text: str) -> str | None:
+    """"buyer" or "seller" when a cell is nothing but a role heading ("Supplier:", "Käufer/Leistungsempfänger")."""
+    parts = [p.strip() for p in re.split(r"\s*/\s*", text.strip().rstrip(":").strip())]
+    for role in ("buyer", "seller"):
+        if parts and all(p and any(pat.fullmatch(p) for pat, _ in label_pattern(role)) for p in parts):
+            return role
+    return None
+
+
+def _whole_line_name(ctx: Context, got: tuple[str, int, int], end: int) -> tuple[str, int, int]:
+    """A name read from a line of its own in a party block keeps the capitalised words after its legal form
+    ("Nord AG Ost"): on such a line there is no address or other field for them to belong to."""
+    name, s, e = got
+    rest = ctx.doc.text[e:end].split("\t")[0].rstrip()
+    if rest and re.fullmatch(r"(?:\s+[A-ZÀ-Ý][\w-]*){1,2}", rest) and not _ADDRESS.search(rest) \
+            and LEGAL_FORM.search(name) and name.endswith(LEGAL_FORM.findall(name)[-1]):
+        return v.normalize_name(name + rest), s, e + len(rest)
+    return got
+
+
+def _heading_blocks(ctx: Context) -> dict[str, list[Candidate]]:
+    """Names from party blocks introduced by a heading of their own: the heading on its own line, then lines in
+    its column; the name is on a "Name:" line, else the first line that reads as a name, skipping labelled lines
+    (customer numbers, ids) and stopping at the address or at the next heading."""
+    doc = ctx.doc
+    read_name = _name_reader(ctx)
+    found: dict[str, list[Candidate]] = {"buyer": [], "seller": []}
+    for hi, head in enumerate(doc.cells):
+        role = role_of_heading(doc.cell_text(hi))
+        if role is None or len(doc.line_cells[head.line]) > 2:
+            continue
+        alone = len(doc.line_cells[head.line]) == 1  # side-by-side headings: the labelled search covers them
+        plain: Candidate | None = None
+        named: Candidate | None = None
+        last_y = head.y1
+        for line in range(head.line + 1, min(head.line + 9, len(doc.line_cells))):
+            cells = [j for j in doc.line_cells[line] if doc.cells[j].page == head.page
+                     and abs(doc.cells[j].x0 - head.x0) < 2.5 * head.height]
+            if not cells:
+                continue
+            first = doc.cells[cells[0]]
+            if first.y0 < head.y0 or first.y0 - last_y > 3 * head.height:
+                break
+            last_y = first.y1
+            text = doc.cell_text(cells[0])
+            if role_of_heading(text) is not None:
+                break
+            row = [j for j in doc.line_cells[line] if doc.cells[j].x0 >= first.x0]
+            label = _NAME_LABEL.match(text)
+            if label is not None:
+                spans = [(first.start + label.end(), first.end)] if label.end() < len(text) else []
+                spans += [(doc.cells[j].start, doc.cells[j].end) for j in row if j != cells[0]][:1]
+                for s, e in spans:
+                    got = read_name(s, e)
+                    if got is not None:
+                        got = _whole_line_name(ctx, got, e)
+                        named = Candidate(got[0], got[1], got[2], 0.97, "below", [f"Name line under {role} heading"])
+                        break
+                if named is not None:
+                    break
+                continue
+            nxt = [j for j in row if j != cells[0]][:1]
+            if _FIELD_LINE.search(text) or (nxt and doc.cell_text(nxt[0]).lstrip().startswith(":")):
+                continue
+            if plain is None and alone:
+                got = read_name(first.start, first.end)
+                if got is not None:
+                    got = _whole_line_name(ctx, got, first.end)
+                    plain = Candidate(got[0], got[1], got[2], 0.93, "below", [f"first name line under {role} heading"])
+                elif _ADDRESS.search(text):
+                    break
+        chosen = named or plain
+        if chosen is not None:
+            chosen.label_at = head.start
+            found[role].append(chosen)
+    return found
+
+
 def find_parties(ctx: Context, *, want_buyer: bool = True) -> Parties:
     doc = ctx.doc
     read_name = _name_reader(ctx)
-    buyer_cands = find_labelled(ctx, "buyer", read_name, max_below=2) if want_buyer else []
+    headed = _heading_blocks(ctx)
+    buyer_cands = find_labelled(ctx, "buyer", read_name, max_below=2) + headed["buyer"] if want_buyer else []
     for c in buyer_cands:
         if c.value[:1].islower():  # "a orante Da Gino": the start of the name lost to OCR; show it, doubtfully
             c.score *= 0.6
@@ -132,6 +219,7 @@ def find_parties(ctx: Context, *, want_buyer: bool = True) -> Parties:
     seller_cands = find_labelled(ctx, "seller", read_name, max_below=2)
     for c in seller_cands:
         c.score *= 0.95
+    seller_cands += headed["seller"]
     buyer_key = buyer.value.lower() if buyer is not None else None
     for m in LEGAL_FORM.finditer(doc.text):
         ci = doc.cell_at(m.start())

@@ -191,7 +191,7 @@ _DMY_NAME = (
     rf"(?P<d1>\d{{1,2}}){_ORD}\.?(?:\s+de)?[\s\-/.]*(?P<m1>{_MONTH_NAMES})\.?(?:\s+de)?[\s\-/.,]*"
     r"(?P<y1>\d{4}|'?\d{2})"
 )
-_MDY_NAME = rf"(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}}){_ORD},?\s+(?P<y2>\d{{4}})"
+_MDY_NAME = rf"(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}}){_ORD}\s?,?\s+(?P<y2>\d{{4}})"
 _ISO = r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
 _NUMERIC = r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{4}|\d{2})"
 DATE_RE = re.compile(

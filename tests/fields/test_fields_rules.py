@@ -200,3 +200,69 @@ def test_buyer_name_that_begins_in_lower_case_is_shown_with_less_confidence():
                          "invoice", "it")["buyer_name"]
     assert whole.value == "Pasticceria Moretti di Anna Moretti"
     assert cut.confidence < whole.confidence and any("lower case" in c for c in cut.checks)
+
+
+def test_party_blocks_under_role_headings_name_line_and_first_plain_line():
+    page = make_page([
+        (40, [(40, "Supplier")]),
+        (55, [(40, "Account no.: 7781")]),
+        (70, [(40, "Harbour Tools Ltd North")]),
+        (85, [(40, "12 Quay Road")]),
+        (120, [(40, "Customer")]),
+        (135, [(40, "Ref: K-55")]),
+        (150, [(40, "Name: Pinewood Crafts Limited")]),
+        (165, [(40, "Address: 3 Elm Lane")]),
+        (300, [(40, "Invoice no. H-204")]),
+        (320, [(40, "Total due GBP 120.00")]),
+    ])
+    got = values(extract_fields([page], "invoice", "en"))
+    assert got["seller_name"] == "Harbour Tools Ltd North"
+    assert got["buyer_name"] == "Pinewood Crafts Limited"
+
+
+def test_party_heading_in_another_language_with_labelled_lines_skipped():
+    page = make_page([
+        (40, [(40, "Proveedor:")]),
+        (55, [(40, "Código"), (130, ": 4410")]),
+        (70, [(40, "Nombre: Talleres Ibéricos S.L.")]),
+        (100, [(40, "Comprador:")]),
+        (115, [(40, "Taxonomía Digital SA")]),
+        (130, [(40, "Calle Mayor 5")]),
+        (300, [(40, "Factura nº F-77")]),
+    ])
+    got = values(extract_fields([page], "invoice", "es"))
+    assert got["seller_name"] == "Talleres Ibéricos S.L."
+    assert got["buyer_name"] == "Taxonomía Digital SA"
+
+
+def test_german_sum_excluding_and_including_tax_and_part_totals_skipped():
+    page = make_page([
+        (40, [(40, "Werkstatt Ostwind GmbH")]),
+        (60, [(40, "Rechnung Nr. W-3190")]),
+        (500, [(40, "Gesamtbetrag der Rabatte"), (400, "-5,00")]),
+        (515, [(40, "Endsumme ohne MwSt."), (400, "95,00")]),
+        (530, [(40, "MwSt 19 %"), (400, "18,05")]),
+        (545, [(40, "Endsumme inkl. MwSt."), (400, "113,05")]),
+        (560, [(40, "Bereits bezahlt"), (400, "-13,05")]),
+    ], ocr=False)
+    got = values(extract_fields([page], "invoice", "de"))
+    assert got["net_amount"] == "95.00" and got["tax_amount"] == "18.05" and got["total_amount"] == "113.05"
+
+
+def test_total_of_discounts_is_not_the_document_total():
+    page = make_page([
+        (40, [(40, "Lakeside Paper Co.")]),
+        (500, [(40, "Total of discounts"), (400, "USD 40.00")]),
+        (520, [(40, "Total"), (400, "USD 360.00")]),
+    ], ocr=False)
+    assert values(extract_fields([page], "invoice", "en"))["total_amount"] == "360.00"
+
+
+def test_month_name_date_with_space_before_comma_and_amount_after_it():
+    page = make_page([
+        (40, [(40, "Cobalt Ridge Hosting LLC")]),
+        (80, [(40, "Statement date:"), (200, "March 9 , 2023")]),
+        (120, [(40, "BALANCE DUE BY March 9 , 2023"), (400, "$57.25")]),
+    ], ocr=False)
+    got = values(extract_fields([page], "invoice", "en"))
+    assert got["issue_date"] == "2023-03-09" and got["total_amount"] == "57.25"
