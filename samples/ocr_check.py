@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
 """OCR legibility check for the sample corpus (slow: runs real tesseract on every scanned page).
 
-For every scan (PNG, JPEG, TIFF, image-only PDF) it runs
-
-    OMP_THREAD_LIMIT=1 tesseract FILE stdout -l ita+eng --dpi 300
-
-and checks that each ground-truth value appears in the OCR text in one of the ways it can be printed
+For every scan (PNG, JPEG, TIFF, image-only PDF) it reads the text exactly as the archive does
+(``ingest.extract``: tesseract ita+eng at the file's own resolution, image-only PDF pages rendered at 300 dpi)
+and checks that each ground-truth value appears in that text in one of the ways it can be printed
 (dates in any of the corpus' date styles, amounts as 1.234,56 or 1,234.56, identifiers ignoring spaces).
 With --digital it checks the text layer of the digital PDFs the same way. It also checks that "raccomandata"
 occurs in exactly one document and "amount due" in at least one English scan.
@@ -17,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pypdfium2 as pdfium
+
+import ingest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -73,12 +70,6 @@ def found(name: str, value: str, text: str) -> bool:
     return False
 
 
-def tesseract(path: Path) -> str:
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    cmd = ["tesseract", str(path), "stdout", "-l", "ita+eng", "--dpi", "300"]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
-
-
 def pdf_text_layer(path: Path) -> str:
     doc = pdfium.PdfDocument(path)
     try:
@@ -88,18 +79,8 @@ def pdf_text_layer(path: Path) -> str:
 
 
 def ocr(path: Path) -> str:
-    if path.suffix != ".pdf":
-        return tesseract(path)
-    # image-only PDF: render each page at 300 dpi and OCR it
-    texts = []
-    doc = pdfium.PdfDocument(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        for n, page in enumerate(doc):
-            png = Path(tmp) / f"p{n}.png"
-            page.render(scale=300 / 72, grayscale=True).to_pil().save(png, dpi=(300, 300))
-            texts.append(tesseract(png))
-    doc.close()
-    return "\n".join(texts)
+    """The text Sigillo itself reads from a scan."""
+    return ingest.extract(path).text
 
 
 def is_digital(path: Path) -> bool:
