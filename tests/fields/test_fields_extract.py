@@ -4,20 +4,7 @@ from __future__ import annotations
 
 from ingest.fields import extract_fields
 from ingest.fields.layout import Doc
-from ingest.model import Page, Word
-
-
-def make_page(rows, number=1, width=600.0, height=800.0, ocr=False):
-    """rows: (y, [(x, text), ...]); each text is split into words 6 pt per character wide."""
-    words = []
-    for line, (y, cells) in enumerate(rows):
-        for x, text in cells:
-            for token in text.split():
-                w = 6.0 * len(token)
-                words.append(Word(token, (x, y, x + w, y + 10), 0.9 if ocr else None, line))
-                x += w + 4
-    text = "\n".join(" ".join(w.text for w in words if w.line == i) for i in range(len(rows)))
-    return Page(number, "ocr" if ocr else "text", text, width, height, "px" if ocr else "pt", words=tuple(words))
+from tests.fields.pages import make_page
 
 
 def test_layout_label_left_and_above():

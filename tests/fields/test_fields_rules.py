@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ingest.fields import extract_fields
 from ingest.fields import validate as chk
 from ingest.fields.invoice import cited
 from ingest.fields.layout import Doc
 from ingest.fields.parties import starts_iban
-from ingest.model import Page, Word
+from tests.fields.pages import make_page as _make_page
+from tests.fields.pages import values
 
-
-def make_page(rows, number=1, width=600.0, height=800.0, ocr=True):
-    """rows: (y, [(x, text), ...]) in reading order (y need not grow: OCR may read a column as its own block)."""
-    words = []
-    for line, (y, cells) in enumerate(rows):
-        for x, text in cells:
-            for token in text.split():
-                w = 6.0 * len(token)
-                words.append(Word(token, (x, y, x + w, y + 10), 0.9 if ocr else None, line))
-                x += w + 4
-    text = "\n".join(" ".join(w.text for w in words if w.line == i) for i in range(len(rows)))
-    return Page(number, "ocr" if ocr else "text", text, width, height, "px" if ocr else "pt", words=tuple(words))
-
-
-def values(got):
-    return {k: f.value for k, f in got.items()}
+make_page = partial(_make_page, ocr=True)  # these rules are about OCR damage
 
 
 def test_value_column_read_as_a_separate_block_pairs_with_its_row():
