@@ -364,11 +364,15 @@ class Catalog:
             raise AmbiguousIdError(f"'{prefix}' matches several documents: {shown}{', …' if len(rows) > 5 else ''}")
         return str(rows[0]["id"])
 
-    def document(self, doc_id: str) -> DocumentRow:
+    def find_document(self, doc_id: str) -> DocumentRow | None:
         row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
+        return None if row is None else _document(row)
+
+    def document(self, doc_id: str) -> DocumentRow:
+        doc = self.find_document(doc_id)
+        if doc is None:
             raise NotFoundError(f"no document {doc_id}")
-        return _document(row)
+        return doc
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentRow]:
         out: dict[str, DocumentRow] = {}

@@ -406,8 +406,6 @@ def get(ctx: click.Context, doc: str, output: Path, force: bool) -> None:
       sigillo get 3f2a9c1e -o invoice.pdf
       sigillo get 3f2a9c1e -o - | sha256sum
     """
-    from .errors import SigilloError
-
     archive = open_archive(ctx)
     d = archive.resolve(doc)
     if str(output) == "-":

@@ -206,8 +206,8 @@ class _Batch:
         except OSError as exc:
             return self.fail(shown, f"cannot read: {exc.strerror or exc}", started)
 
-        if self.catalog.has_document(sha256):
-            first = self.catalog.document(sha256)
+        first = self.catalog.find_document(sha256)
+        if first is not None:
             self.catalog.add_sighting(sha256, SightingRow(self.summary.batch_id, shown, "duplicate", now_utc()))
             return self.report(
                 FileOutcome(shown, "duplicate", sha256, size, first.media_type,
@@ -308,12 +308,9 @@ def ingest_paths(
         batch.flush()  # documents an interrupted run catalogued but did not index
         for item in discover(paths, exclude):
             batch.one(item)
-    except KeyboardInterrupt:
+    except BaseException as exc:  # Ctrl-C, a missing tool, a crash: what was done stays done
         status = "interrupted"
-        batch.summary.interrupted = True
-        raise
-    except BaseException:
-        status = "interrupted"
+        batch.summary.interrupted = isinstance(exc, KeyboardInterrupt)
         raise
     finally:
         batch.maybe_flush(force=True)
