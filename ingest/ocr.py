@@ -4,6 +4,9 @@ Every run gets ``OMP_THREAD_LIMIT=1`` (Debian's OpenMP build is 5.6× slower per
 are parallelised one process per core instead), a file path rather than a PIL image, and ``--dpi``. One run of
 ``image_to_data`` (TSV) gives the words, their boxes and confidences; the page text is built from the same rows.
 
+A row that tesseract cut in two on a skewed scan (see ``split_lines.py``) is read again as a single line, and that
+reading replaces the two halves when tesseract is more confident of it: one extra short run, only on such rows.
+
 Tolerated failures (the page is kept, with a warning): a timeout (method ``"empty"``) and a page with no words
 (method ``"ocr"``, empty text). Anything else raises :class:`ToolError`.
 """
@@ -15,14 +18,17 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from statistics import fmean, median
 
 import pytesseract
+from PIL import Image
 
 from ingest import _imaging
 from ingest.errors import MissingToolError, ToolError
 from ingest.model import Page, Word
+from ingest.split_lines import LineBox, split_groups
 
 __all__ = ["check_tesseract", "ocr_page"]
 
@@ -119,6 +125,12 @@ def ocr_page(
             else:
                 source, size = image_path, img.size
         tsv, warning = _run_tesseract(source, number=number, dpi=dpi, languages=languages, timeout=timeout)
+        rows = _parse_tsv(tsv) if tsv is not None else []
+        if rows:
+            remaining = timeout - (time.perf_counter() - started)
+            rows = _reread_split_rows(
+                rows, source, Path(scratch), number=number, dpi=dpi, languages=languages, timeout=remaining
+            )
     width, height = round(size[0] * unit_scale, 2), round(size[1] * unit_scale, 2)
     if tsv is None:
         return Page(
@@ -132,7 +144,6 @@ def ocr_page(
             warnings=(warning,),
             seconds=round(time.perf_counter() - started, 4),
         )
-    rows = _parse_tsv(tsv)
     text, words = _assemble(rows, unit_scale)
     confidence = round(sum(w.confidence or 0.0 for w in words) / len(words), 4) if words else None
     return Page(
@@ -150,12 +161,14 @@ def ocr_page(
     )
 
 
-def _run_tesseract(source: Path, *, number: int, dpi: int, languages: str, timeout: float) -> tuple[str | None, str]:
-    """Tesseract's TSV for ``source``, or ``(None, warning)`` when it timed out."""
+def _run_tesseract(
+    source: Path, *, number: int, dpi: int, languages: str, timeout: float, psm: int | None = None
+) -> tuple[str | None, str]:
+    """Tesseract's TSV for ``source``, or ``(None, warning)`` when it timed out. ``psm``: a page segmentation mode."""
     # pytesseract starts tesseract with os.environ and has no env parameter, so the limit is set on the
     # process environment, deliberately and for good: every tesseract this process starts must be single-threaded.
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    config = f"--dpi {int(dpi)}"
+    config = f"--dpi {int(dpi)}" + (f" --psm {int(psm)}" if psm is not None else "")
     log.debug(
         "OMP_THREAD_LIMIT=1 tesseract %s stdout -l %s %s -c tessedit_create_tsv=1 (timeout %g s)",
         source,
@@ -216,6 +229,57 @@ def _parse_tsv(tsv: str) -> list[_Row]:
         block, par, line, left, top, width, height = numbers
         rows.append(_Row(block, par, line, left, top, width, height, conf, cells[11].strip()))
     return rows
+
+
+def _reread_split_rows(
+    rows: list[_Row], source: Path, scratch: Path, *, number: int, dpi: int, languages: str, timeout: float
+) -> list[_Row]:
+    """``rows`` with each row that tesseract cut in two replaced by a single-line reading of its region.
+
+    The new reading is kept only when its mean word confidence is at least that of the halves it replaces; the
+    replaced words take the line key of the first half, so the page text keeps its reading order.
+    """
+    by_key: dict[tuple[int, int, int], list[_Row]] = {}
+    for row in rows:
+        by_key.setdefault((row.block, row.par, row.line), []).append(row)
+    keys = list(by_key)
+    lines = [
+        LineBox(i, tuple((r.left, r.top, r.left + r.width, r.top + r.height) for r in by_key[key]))
+        for i, key in enumerate(keys)
+    ]
+    groups = split_groups(lines)
+    if not groups:
+        return rows
+    deadline = time.perf_counter() + timeout
+    with Image.open(source) as img:
+        for n, group in enumerate(groups):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 1:
+                break
+            left, top, right, bottom = (
+                min(line.bbox[0] for line in group),
+                min(line.bbox[1] for line in group),
+                max(line.bbox[2] for line in group),
+                max(line.bbox[3] for line in group),
+            )
+            pad = max(4, round(0.3 * median(b[3] - b[1] for line in group for b in line.boxes)))
+            box = (max(0, left - pad), max(0, top - pad), min(img.width, right + pad), min(img.height, bottom + pad))
+            crop_path = scratch / f"row-{number}-{n}.png"
+            img.crop(box).save(crop_path, dpi=(dpi, dpi))
+            tsv, _ = _run_tesseract(crop_path, number=number, dpi=dpi, languages=languages, timeout=remaining, psm=7)
+            fresh = _parse_tsv(tsv) if tsv is not None else []
+            old = [r for line in group for r in by_key[keys[line.index]]]
+            if not fresh or fmean(r.conf for r in fresh) < fmean(r.conf for r in old):
+                continue
+            first = keys[group[0].index]
+            log.debug("page %d: re-read a row tesseract had cut in %d lines", number, len(group))
+            by_key[first] = [
+                replace(r, block=first[0], par=first[1], line=first[2], left=r.left + box[0], top=r.top + box[1])
+                for r in fresh
+            ]
+            for line in group[1:]:
+                by_key[keys[line.index]] = []
+    return [r for key in keys for r in by_key[key]]
 
 
 def _assemble(rows: list[_Row], scale: float) -> tuple[str, list[Word]]:
