@@ -192,6 +192,8 @@ def appears(name: str, value: str, text: str) -> bool:
         return value in tight or value[2:] in tight
     if name in ("iban", "buyer_tax_code", "invoice_number", "contract_number", "contract_ref", "invoice_refs"):
         return value in tight
+    if name == "governing_law":  # the jurisdiction, printed as its name or, in Italian, as "legge italiana"
+        return value in flat or (value == "Italy" and "legge italiana" in flat)
     return value in flat
 
 

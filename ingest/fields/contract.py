@@ -40,15 +40,62 @@ _VALUE = re.compile(
     r"(?:gesamt)?vertragswert|auftragswert|valeur\s+(?:totale\s+)?du\s+contrat|montant\s+total|valor\s+(?:total\s+)?del\s+contrato)(?![\w])",
     re.IGNORECASE,
 )
-_LAW_IT = re.compile(r"(?<![\w])legge\s+(?:della\s+repubblica\s+)?italiana(?![\w])", re.IGNORECASE)
-_LAW_EN = re.compile(
-    r"(?:governed\s+by|construed\s+in\s+accordance\s+with|subject\s+to|under)\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?"
-    r"(?:the\s+)?(?P<law>(?:substantive\s+|internal\s+)?laws?\s+of\s+(?:the\s+)?(?P<place>[A-Z]\w*(?:\s+(?:of|and|[A-Z]\w*))*))",
+# governing_law is normalised to the jurisdiction whose law governs ("Italy", "England and Wales", "Delaware"), the
+# way contract-review datasets label it, whatever the clause's wording or language.
+_LAW_EN = re.compile(  # keywords in any case; the place itself must be capitalised
+    r"(?i:govern\w*|construed|interpreted|subject\s+to)\b[^.;]{0,80}?\b(?i:the\s+)?"
+    r"(?i:substantive\s+|internal\s+|domestic\s+)?(?i:laws?\s+(?:in\s+force\s+in|of))\s+(?i:the\s+)?"
+    r"(?P<place>[A-Z]\w*(?:\s+(?:of|and|the|[A-Z]\w*))*)",
 )
-_LAW_OTHER = re.compile(
-    r"(?<![\w])(?:(?P<de>deutsche[mn]?\s+recht)|(?P<fr>droit\s+fran[çc]ais)|(?P<es>ley(?:es)?\s+español(?:a|as)))(?![\w])",
+_LAW_EN_ADJ = re.compile(r"govern\w*\s+(?:\w+\s+){0,3}?by\s+(?:the\s+)?(?P<place>[A-Z]\w*(?:\s+[A-Z]\w*)?)\s+laws?\b")
+# "legge italiana", "diritto italiano", "deutschem Recht", "droit français", "ley española", "Swiss law" ...
+_NATIONAL = {
+    "Italy": r"italian[oa]?|italien(?:ne)?|italienische[mn]?|italiana?",
+    "Germany": r"tedesc[oa]|deutsche[mn]?|allemand|alemana?|german",
+    "France": r"frances[ea]|französische[mn]?|fran[çc]ais|francesa?|french",
+    "Spain": r"spagnol[oa]|spanische[mn]?|espagnol|español(?:a|as)?|spanish",
+    "Switzerland": r"svizzer[oa]|schweizerische[mn]?|suisse|suiza|swiss",
+    "Austria": r"austriac[oa]|österreichische[mn]?|autrichien|austriaca?|austrian",
+    "Belgium": r"belga|belgische[mn]?|belge|belgian",
+    "Netherlands": r"olandese|niederländische[mn]?|néerlandais|holandesa|dutch",
+}
+_LAW_WORD = r"(?:legge|leggi|diritto|law|laws|recht|droit|ley|leyes|derecho|legislaci[oó]n)"
+_LAW_NATIONAL = (
+    re.compile(
+        r"(?<![\w])" + _LAW_WORD + r"\s+(?:della\s+repubblica\s+|dello\s+stato\s+)?(?P<nation>\w+)", re.IGNORECASE
+    ),
+    re.compile(r"(?P<nation>\w+)\s+" + _LAW_WORD + r"(?![\w])", re.IGNORECASE),
+)
+_COUNTRY_OF = {
+    re.compile(r"^(?:" + pattern + r")$", re.IGNORECASE): country for country, pattern in _NATIONAL.items()
+}
+_STATE_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:State|Commonwealth|Province|Federal\s+Republic|Republic|Kingdom|Principality|Grand\s+Duchy)"
+    r"\s+of\s+(?:the\s+)?",
     re.IGNORECASE,
 )
+_PLACE_END = re.compile(
+    r"\s+(?:and\s+(?:the|construed|any|each|all|shall|will|its)|without|excluding|applicable|as\s+(?:applied|in\s+effect)|"
+    r"including|in\s+(?:all|each|any)|except|which|that|for|to|shall|will)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def jurisdiction(place: str) -> str | None:
+    """The jurisdiction named by the tail of a "laws of …" phrase: "the State of New York, without" -> "New York"."""
+    place = _PLACE_END.sub("", " ".join(place.split())).rstrip(".,;:)")
+    place = _STATE_PREFIX.sub("", place).strip()
+    if not place or not place[0].isupper() or len(place.split()) > 6:
+        return None
+    return v.normalize_name(place)
+
+
+def _country(adjective: str | None) -> str | None:
+    if not adjective:
+        return None
+    return next((country for pattern, country in _COUNTRY_OF.items() if pattern.match(adjective)), None)
+
+
 _BETWEEN = re.compile(r"(?<![\w])(?:by\s+and\s+between|between|tra|fra|zwischen|entre)(?![\w])\s*:?", re.IGNORECASE)
 _RECITALS = re.compile(
     r"(?<![\w])(?:premesso|premesse|whereas|background|recitals|it\s+is\s+(?:hereby\s+)?agreed|si\s+conviene|"
@@ -105,15 +152,18 @@ def _parties(ctx: Context) -> Candidate | None:
 def _law(ctx: Context) -> Candidate | None:
     text = ctx.doc.text
     cands = []
-    for m in _LAW_IT.finditer(text):
-        cands.append(Candidate("legge italiana", m.start(), m.end(), 0.9, "text", ["governing-law clause"]))
     for m in _LAW_EN.finditer(text):
-        law = re.split(r"\s+(?:and\s+(?:construed|the\s+parties|any|each)|without|excluding|applicable|as\s+applied)\b",
-                       m.group("law"))[0]
-        law = v.normalize_name(law.rstrip(".,;"))
-        cands.append(Candidate(law, m.start("law"), m.start("law") + len(law), 0.85, "text", ["governing-law clause"]))
-    for m in _LAW_OTHER.finditer(text):
-        cands.append(Candidate(v.normalize_name(m.group(0)), m.start(), m.end(), 0.8, "text", ["governing-law clause"]))
+        place = jurisdiction(m.group("place"))
+        if place:
+            cands.append(Candidate(place, m.start("place"), m.end("place"), 0.85, "text", ["governing-law clause"]))
+    for m in _LAW_EN_ADJ.finditer(text):
+        place = _country(m.group("place")) or jurisdiction(m.group("place"))
+        if place:
+            cands.append(Candidate(place, m.start("place"), m.end("place"), 0.75, "text", ["governing-law clause"]))
+    for m in (m for pattern in _LAW_NATIONAL for m in pattern.finditer(text)):
+        country = _country(m.group("nation"))
+        if country:
+            cands.append(Candidate(country, m.start(), m.end(), 0.8, "text", ["national-law phrase"]))
     return best(cands)
 
 

@@ -45,7 +45,7 @@ VAT22, VAT20, VAT10, VAT0 = Decimal(22), Decimal(20), Decimal(10), Decimal(0)
 K_ROSSI = Contract(
     "CQ-2024/007", "Contratto quadro di fornitura", BELLINI, ROSSI,
     signing=D(2024, 1, 22), place="Milano", effective=D(2024, 2, 1), end=D(2025, 1, 31),
-    value=Decimal("180000.00"), currency="EUR", governing_law="legge italiana", language="it",
+    value=Decimal("180000.00"), currency="EUR", governing_law="legge italiana", jurisdiction="Italy", language="it",
     subject="materiali edili, tubazioni, bulloneria e dispositivi di protezione individuale", kind="supply",
     price_list=(
         ('Tubo acciaio zincato 1" - barra 6 m', "pz", Decimal("23.40")),
@@ -61,20 +61,20 @@ K_ROSSI = Contract(
 K_LOMBARDI = Contract(
     "ASD-C-2024-012", "Contratto di assistenza e manutenzione software", ADRIATICA, LOMBARDI,
     signing=D(2024, 1, 15), place="Bologna", effective=D(2024, 2, 1), end=D(2026, 1, 31),
-    value=Decimal("28800.00"), currency="EUR", governing_law="legge italiana", language="it",
+    value=Decimal("28800.00"), currency="EUR", governing_law="legge italiana", jurisdiction="Italy", language="it",
     subject="assistenza, manutenzione correttiva ed evolutiva del gestionale Cloud ERP e consulenza sistemistica",
     kind="services",
 )  # fmt: skip
 K_FERRETTI = Contract(
     "CS-2024/003", "Contratto di somministrazione di materiali", BELLINI, FERRETTI,
     signing=D(2024, 2, 12), place="Milano", effective=D(2024, 3, 1), end=D(2024, 12, 31),
-    value=Decimal("45000.00"), currency="EUR", governing_law="legge italiana", language="it",
+    value=Decimal("45000.00"), currency="EUR", governing_law="legge italiana", jurisdiction="Italy", language="it",
     subject="utensileria, ferramenta e materiali di consumo per officina", kind="supply",
 )  # fmt: skip
 K_KESSLER = Contract(
     "MSA-2023-041", "Master Services Agreement", ADRIATICA, KESSLER,
     signing=D(2023, 11, 20), place="Bologna", effective=D(2024, 1, 1), end=D(2025, 12, 31),
-    value=Decimal("96000.00"), currency="EUR", governing_law="laws of Italy", language="en",
+    value=Decimal("96000.00"), currency="EUR", governing_law="laws of Italy", jurisdiction="Italy", language="en",
     subject="software maintenance, remote support, cloud hosting and integration development services",
     kind="services",
     price_list=(
@@ -88,13 +88,15 @@ K_KESSLER = Contract(
 K_HARBOUR = Contract(
     "NS/SA/2024/003", "Supply Agreement", NORTHGATE, HARBOUR,
     signing=D(2024, 3, 4), place="London", effective=D(2024, 3, 18), end=D(2026, 3, 17),
-    value=Decimal("250000.00"), currency="GBP", governing_law="laws of England and Wales", language="en",
+    value=Decimal("250000.00"), currency="GBP", governing_law="laws of England and Wales",
+    jurisdiction="England and Wales", language="en",
     subject="packaging materials, pallets, labels and related consumables", kind="supply",
 )  # fmt: skip
 K_GREENFIELD = Contract(
     "NS/FA/2024/009", "Framework Purchase Agreement", NORTHGATE, GREENFIELD,
     signing=D(2024, 4, 26), place="London", effective=D(2024, 5, 1), end=D(2025, 4, 30),
-    value=Decimal("60000.00"), currency="GBP", governing_law="laws of England and Wales", language="en",
+    value=Decimal("60000.00"), currency="GBP", governing_law="laws of England and Wales",
+    jurisdiction="England and Wales", language="en",
     subject="retail packaging, shelf labels and store consumables", kind="supply",
 )  # fmt: skip
 

@@ -200,6 +200,7 @@ class Contract:
     value: Decimal
     currency: str
     governing_law: str  # as printed in the governing-law clause
+    jurisdiction: str  # whose law governs: the normalised governing_law of FIELDS.md ("Italy", "England and Wales")
     language: str
     subject: str  # what is supplied, one sentence fragment
     kind: str  # "supply" | "services"
@@ -224,7 +225,7 @@ class Contract:
             "end_date": self.end.isoformat(),
             "contract_value": norm_amount(self.value),
             "currency": self.currency,
-            "governing_law": self.governing_law,
+            "governing_law": self.jurisdiction,
         }
 
 
