@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,60 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2)
+def _v3(db: sqlite3.Connection) -> None:
+    """Sealing: the hash-chained audit log, signed and timestamped checkpoints, one seal per document."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE audit (                               -- append-only; each entry names the hash of the one before
+            seq           INTEGER PRIMARY KEY,               -- 1, 2, 3 … with no gap
+            entry         BLOB NOT NULL,                     -- canonical JSON bytes, verbatim, never re-serialised
+            hash          TEXT NOT NULL                      -- SHA-256 (hex) of entry
+        );
+        CREATE TABLE audit_docs (                          -- which entries concern which documents (for `log --doc`)
+            seq           INTEGER NOT NULL REFERENCES audit(seq),
+            doc_id        TEXT NOT NULL
+        );
+        CREATE INDEX audit_docs_doc ON audit_docs(doc_id, seq);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TABLE checkpoints (                         -- the files themselves live in seals/<number>/
+            number        INTEGER PRIMARY KEY,               -- 1, 2, 3 …; each names the hash of the one before
+            batch_id      TEXT,                              -- the ingest batch that closed it (NULL: `sigillo seal`)
+            created_at    TEXT NOT NULL,                     -- our clock
+            tree_size     INTEGER NOT NULL,
+            root          TEXT NOT NULL,                     -- hex
+            sha256        TEXT NOT NULL,                     -- of checkpoint.txt
+            audit_seq     INTEGER NOT NULL,                  -- the audit head it commits to (0: empty log)
+            audit_hash    TEXT NOT NULL,
+            signer_sha256 TEXT NOT NULL,                     -- fingerprint of the archive certificate that signed it
+            status        TEXT NOT NULL DEFAULT 'pending',   -- pending (no timestamp yet) | timestamped
+            tsa           TEXT,                              -- "local" or the TSA's URL
+            tsa_name      TEXT,
+            gen_time      TEXT,                              -- the TSA's time (UTC), the trusted one
+            qualified     INTEGER,                           -- the token's own claim (qcStatements)
+            last_error    TEXT                               -- why the timestamp is still pending
+        );
+        CREATE TABLE seals (
+            doc_id        TEXT PRIMARY KEY REFERENCES documents(id),
+            checkpoint    INTEGER NOT NULL REFERENCES checkpoints(number),
+            leaf_index    INTEGER NOT NULL,
+            record        BLOB NOT NULL,                     -- the seal record: canonical JSON bytes, verbatim
+            proof         TEXT NOT NULL                      -- the inclusion proof, text (signing.merkle format)
+        );
+        CREATE INDEX seals_checkpoint ON seals(checkpoint, leaf_index);
+        CREATE TABLE meta (
+            key           TEXT PRIMARY KEY,
+            value         TEXT NOT NULL
+        );
+        """,
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('archive_id', ?)", (str(uuid.uuid4()),))
+
+
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -254,8 +308,11 @@ class Catalog:
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
     def transaction(self) -> _Transaction:
-        """``with catalog.transaction():`` — everything inside commits together or not at all."""
-        return _Transaction(self.db)
+        """``with catalog.transaction():`` — everything inside commits together or not at all.
+
+        Transactions nest: an inner one joins the outer one (so an audit entry commits with the change it records).
+        """
+        return _Transaction(self)
 
     def close(self) -> None:
         self.db.close()
@@ -265,6 +322,11 @@ class Catalog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def archive_id(self) -> str:
+        """A random id given to the archive when it was created: the origin of its checkpoints."""
+        return str(self.db.execute("SELECT value FROM meta WHERE key = 'archive_id'").fetchone()[0])
 
     # -- batches ---------------------------------------------------------------------------------------------
     def begin_batch(self, batch_id: str, command: str, os_user: str, host: str, started_at: str) -> None:
@@ -461,17 +523,23 @@ class Catalog:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; nested ones join the outermost."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.outer = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
+        db = self.catalog.db
+        if not db.in_transaction:
+            db.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return db
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self.outer:
+            return
         if exc_type is None:
-            self.db.execute("COMMIT")
+            self.catalog.db.execute("COMMIT")
         else:
-            self.db.execute("ROLLBACK")
+            self.catalog.db.execute("ROLLBACK")

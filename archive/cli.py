@@ -121,7 +121,7 @@ def cli(ctx: click.Context, home: str | None, debug: bool) -> None:
 def open_archive(ctx: click.Context) -> Any:
     from .core import Archive
 
-    archive = Archive.open(ctx.obj.get("home"))
+    archive = Archive.open(ctx.obj.get("home"), command=ctx.command_path)
     ctx.call_on_close(archive.close)
     return archive
 
@@ -134,22 +134,43 @@ def _echo_json(obj: object) -> None:
 @cli.command()
 @home_option
 @click.option("--languages", default=None, help="Tesseract languages for OCR, e.g. ita+eng (the default).")
+@click.option("--organization", default="", help="O= of the archive's self-signed seal certificate.")
+@click.option("--passphrase", is_flag=True,
+              help="Ask for a passphrase to encrypt the archive's keys (or set SIGILLO_KEY_PASSPHRASE).")
 @click.pass_context
-def init(ctx: click.Context, languages: str | None) -> None:
-    """Create a new, empty archive.
+def init(ctx: click.Context, languages: str | None, organization: str, passphrase: bool) -> None:
+    """Create a new, empty archive, with its seal key and certificate and its local time-stamping authority.
+
+    The seal key (ECDSA P-256) signs every checkpoint; its certificate is self-signed until you install one
+    issued by a CA with `sigillo keys import`. The built-in TSA is NOT qualified: its time is this machine's
+    clock. Point `tsa_url` in sigillo.toml at a qualified TSA for legal time (see docs/sealing.md).
 
     \b
-    Example:
+    Examples:
       sigillo init --home /srv/sigillo
+      SIGILLO_KEY_PASSPHRASE=… sigillo init --organization 'Rossi Recupero Crediti S.r.l.'
+      sigillo init --passphrase
     """
     from .config import Settings, resolve_home
     from .core import Archive
+    from .identity import passphrase_from_env
 
     home = resolve_home(ctx.obj.get("home"))
-    settings = Settings(name=home.name, **({"languages": languages} if languages else {}))
-    archive = Archive.init(home, settings)
+    secret = passphrase_from_env()
+    if passphrase:
+        secret = click.prompt("Passphrase for the archive's keys", hide_input=True,
+                              confirmation_prompt=True).encode("utf-8")
+    settings = Settings(name=home.name, organization=organization,
+                        **({"languages": languages} if languages else {}))
+    archive = Archive.init(home, settings, passphrase=secret, command=ctx.command_path)
+    from signing.keys import describe_certificate
+
+    info = describe_certificate(archive.keys.seal_certificate())
     archive.close()
     click.echo(f"Created an empty archive at {home}")
+    click.echo(f"Seal certificate: {info.subject} (self-signed), SHA-256 {info.sha256_fingerprint}")
+    click.echo("Time-stamps: the built-in local TSA (not qualified). Key files are readable by you only"
+               + (", encrypted with your passphrase." if secret else "."))
     click.echo(f"Settings: {home / 'sigillo.toml'}. Next: sigillo --home {home} ingest FOLDER")
 
 
@@ -204,18 +225,39 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...]
         f"duplicate{'s' if summary.duplicates != 1 else ''}, {summary.failed} failed "
         f"({summary.pages} pages, {summary.seconds:.1f} s)"
     )
+    seal = summary.seal
+    checkpoint = seal.checkpoint if seal else None
     if as_json:
         _echo_json({"summary": {"batch_id": summary.batch_id, "files": summary.files, "new": summary.new,
                                 "duplicates": summary.duplicates, "failed": summary.failed,
-                                "pages": summary.pages, "seconds": round(summary.seconds, 3)}})
+                                "pages": summary.pages, "seconds": round(summary.seconds, 3),
+                                "sealed": seal.sealed if seal else 0,
+                                "checkpoint": checkpoint.number if checkpoint else None,
+                                "timestamp_pending": bool(seal and seal.pending) or summary.seal_warning is not None}})
     else:
         click.echo(line)
+        if checkpoint is not None:
+            stamped = checkpoint.number in seal.timestamped
+            row = archive.checkpoint(checkpoint.number)
+            when = f", timestamped {row.gen_time} by {_tsa_label(row)}" if stamped else ""
+            click.echo(f"Sealed {seal.sealed} document{'s' if seal.sealed != 1 else ''} in checkpoint "
+                       f"{checkpoint.number} (signed{when}).")
+    if summary.seal_warning:
+        click.secho(f"Warning: {summary.seal_warning}", fg="yellow", err=True)
     if summary.index_warning:
         click.secho(f"Warning: {summary.index_warning}", fg="yellow", err=True)
     if summary.files == 0:
         click.echo("No files found under the given paths.", err=True)
     if summary.failed:
         ctx.exit(ExitCode.FAILURES)
+
+
+def _tsa_label(row: Any) -> str:
+    """How a checkpoint's TSA is named to people: never "qualified" for the local one."""
+    if row.tsa == "local":
+        return "the local TSA (not qualified)"
+    claim = "claims qualified status; check the EU Trusted List" if row.qualified else "not qualified"
+    return f"{row.tsa_name or row.tsa} ({claim})"
 
 
 def _fragment_text(fragment: list[tuple[str, bool]], tty: bool) -> str:
@@ -334,6 +376,9 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
     pages = archive.catalog.pages(d.id)
     sightings = archive.catalog.sightings(d.id)
     fields = effective_fields(archive.catalog, d.id)
+    seal = archive.seal_of(d.id)
+    checkpoint = archive.checkpoint(seal.checkpoint) if seal else None
+    archive.audit.append("show", [d.id])
     if as_json:
         page_list = []
         for p in pages:
@@ -357,7 +402,7 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
             "doc_type_score": None if d.doc_type_score is None else round(d.doc_type_score, 3),
             "language": d.language, "fields": {name: f.as_json() for name, f in fields.items()},
             "page_count": d.page_count, "warnings": list(d.warnings), "indexed": d.indexed,
-            "sightings": [s.__dict__ for s in sightings], "pages": page_list,
+            "sightings": [s.__dict__ for s in sightings], "seal": _seal_json(seal, checkpoint), "pages": page_list,
         })
         return
     ocr = sum(p.method == "ocr" for p in pages)
@@ -373,6 +418,7 @@ def show(ctx: click.Context, doc: str, text: bool, words: bool, as_json: bool) -
         ("language", d.language or "unknown"),
     ]
     rows += [("also seen", f"{s.path}  ({s.seen_at[:19]}Z)") for s in sightings if s.outcome == "duplicate"]
+    rows.append(("sealed", _seal_text(seal, checkpoint)))
     rows += [("warning", w) for w in d.warnings]
     if not d.indexed:
         rows.append(("index", "not in the search index yet (run `sigillo reindex`)"))
@@ -408,6 +454,7 @@ def get(ctx: click.Context, doc: str, output: Path, force: bool) -> None:
     """
     archive = open_archive(ctx)
     d = archive.resolve(doc)
+    archive.audit.append("get", [d.id], to="stdout" if str(output) == "-" else str(output))
     if str(output) == "-":
         archive.copy_original(d.id, sys.stdout.buffer)
         sys.stdout.buffer.flush()
@@ -422,6 +469,25 @@ def get(ctx: click.Context, doc: str, output: Path, force: bool) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     click.echo(f"Wrote {output} ({size:,} bytes, SHA-256 {d.id[:12]}… checked)", err=True)
+
+
+def _seal_json(seal: Any, checkpoint: Any) -> dict[str, Any] | None:
+    if seal is None:
+        return None
+    return {
+        "checkpoint": seal.checkpoint, "leaf_index": seal.leaf_index, "status": checkpoint.status,
+        "tsa": checkpoint.tsa, "tsa_name": checkpoint.tsa_name, "gen_time": checkpoint.gen_time,
+        "qualified_claim": checkpoint.qualified, "record": seal.record.decode("utf-8"),
+    }
+
+
+def _seal_text(seal: Any, checkpoint: Any) -> str:
+    if seal is None:
+        return "not yet (run `sigillo seal`)"
+    text = f"checkpoint {seal.checkpoint}, leaf {seal.leaf_index} of {checkpoint.tree_size}, signed"
+    if checkpoint.status == "timestamped":
+        return text + f", timestamped {checkpoint.gen_time} by {_tsa_label(checkpoint)}"
+    return text + ", timestamp pending (run `sigillo seal`)"
 
 
 def _print_fields(fields: dict[str, Any]) -> None:
@@ -481,7 +547,12 @@ def fields(ctx: click.Context, doc: str, assignments: tuple[str, ...], wait: flo
                 old = current[name].value if name in current else None
                 if old == value:
                     continue
-                archive.catalog.add_correction(d.id, name, old, value, os_user(), host(), now_utc())
+                with archive.catalog.transaction():
+                    archive.catalog.add_correction(d.id, name, old, value, os_user(), host(), now_utc())
+                    archive.audit.append(
+                        "correct", [d.id], field=name, old=None if old is None else old if isinstance(old, str)
+                        else list(old), new=None if value is None else value if isinstance(value, str) else list(value)
+                    )
                 if not as_json:
                     shown = "removed" if value is None else value if isinstance(value, str) else "; ".join(value)
                     click.echo(f"{name}: {shown}")
@@ -572,6 +643,9 @@ def reindex(ctx: click.Context, wait: float | None) -> None:
     with archive.write_lock("reindex", wait):
         count = archive.reindex()
     click.echo(f"Indexed {count} document{'s' if count != 1 else ''}.")
+
+
+from . import cli_sealing  # noqa: E402,F401  (registers seal, verify, keys, log)
 
 
 def main() -> None:

@@ -8,6 +8,9 @@ An archive is a folder (``./sigillo-archive`` by default, ``$SIGILLO_HOME`` or `
     index/<engine>/     the search index: a copy, rebuilt from the catalog by `sigillo reindex`
     tmp/                scratch space for atomic writes (same file system as objects/)
     lock                the write lock (one writer at a time)
+    keys/               the archive's seal key (0600) and certificate; keys/tsa/ the built-in local TSA's;
+                        keys/history/ certificates replaced by `sigillo keys import` (old checkpoints name them)
+    seals/<n>/          checkpoint n: checkpoint.txt, its CMS signature .p7s, its RFC 3161 request .tsq and reply .tsr
 
 Folders are created readable by their owner only: they hold debtors' personal data.
 """
@@ -61,6 +64,14 @@ class Layout:
     def lock(self) -> Path:
         return self.home / "lock"
 
+    @property
+    def keys(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def seals(self) -> Path:
+        return self.home / "seals"
+
     def index(self, engine: str) -> Path:
         return self.home / "index" / engine
 
@@ -88,6 +99,13 @@ class Settings:
     search_engine: str = "whoosh"
     exclude: tuple[str, ...] = field(default=(".*", "Thumbs.db", "desktop.ini", "~$*"))
     lock_wait: float = 10.0  # seconds a writer waits for another one to finish
+    organization: str = ""  # O= of the archive's self-signed seal certificate
+    tsa_url: str = ""  # an external RFC 3161 TSA; empty: the built-in local TSA (not qualified)
+    tsa_trust: str = ""  # PEM file of the external TSA's root certificate(s), pinned independently
+    tsa_ca_bundle: str = ""  # CA bundle for an https TSA URL (empty: the system's)
+    tsa_username: str = ""  # basic auth; the password comes from $SIGILLO_TSA_PASSWORD, never from this file
+    tsa_timeout: float = 15.0
+    tsa_retries: int = 2
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -129,9 +147,18 @@ class Settings:
             raise ConfigError(f"{path}: search_engine must be \"whoosh\", not {self.search_engine!r}")
         if not self.languages or not all(part.isalnum() or "_" in part for part in self.languages.split("+")):
             raise ConfigError(f"{path}: languages must look like \"ita+eng\", not {self.languages!r}")
-        for key in ("dpi", "page_timeout", "max_pages", "max_image_megapixels", "max_file_mb"):
+        for key in ("dpi", "page_timeout", "max_pages", "max_image_megapixels", "max_file_mb", "tsa_timeout"):
             if getattr(self, key) <= 0:
                 raise ConfigError(f"{path}: '{key}' must be positive")
+        if self.tsa_retries < 0:
+            raise ConfigError(f"{path}: 'tsa_retries' must be 0 or more")
+        if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: tsa_url must be an http:// or https:// URL, not {self.tsa_url!r}")
+        if self.tsa_url and not self.tsa_trust:
+            raise ConfigError(
+                f"{path}: tsa_url is set but tsa_trust is not: name the PEM file of the TSA's root certificate, "
+                "obtained from the TSA itself (or the EU Trusted List), so that its tokens can be checked"
+            )
 
 
 def _toml_value(value: object) -> str:
@@ -173,5 +200,19 @@ lock_wait = {_toml_value(s.lock_wait)}
 
 [search]
 search_engine = {_toml_value(s.search_engine)}
+
+[sealing]
+# O= in the archive's self-signed seal certificate (replace the certificate with `sigillo keys import`)
+organization = {_toml_value(s.organization)}
+# An external RFC 3161 time-stamping authority. Empty: the built-in local TSA, which is NOT qualified (its time is
+# this machine's clock). For legal time in the EU, use a qualified TSA from the EU Trusted List; see docs/sealing.md.
+tsa_url = {_toml_value(s.tsa_url)}
+# PEM file with the TSA's root certificate(s), obtained independently (needed with tsa_url)
+tsa_trust = {_toml_value(s.tsa_trust)}
+# CA bundle for an https tsa_url (empty: the system's); basic-auth user (password: $SIGILLO_TSA_PASSWORD)
+tsa_ca_bundle = {_toml_value(s.tsa_ca_bundle)}
+tsa_username = {_toml_value(s.tsa_username)}
+tsa_timeout = {_toml_value(s.tsa_timeout)}
+tsa_retries = {s.tsa_retries}
 """
     path.write_text(text, encoding="utf-8")

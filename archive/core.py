@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from search import engine as search_engine
 from search import errors as search_errors
@@ -18,14 +18,19 @@ from search.query import ParsedQuery, parse
 from search.record import IndexRecord
 from search.snippet import snippets
 
+from .audit import AuditLog
 from .catalog import Catalog, DocumentRow
 from .config import Layout, Settings, resolve_home, write_settings
 from .errors import ArchiveExistsError, SearchIndexError
 from .fields import effective_fields
+from .identity import KeyFiles, create_identity, passphrase_from_env
 from .lock import WriteLock
 from .store import DIR_MODE, BlobStore
 
 __all__ = ["Archive", "SearchRow", "now_utc", "os_user"]
+
+if TYPE_CHECKING:
+    from .sealing import CheckpointRow, SealOutcome, SealRow
 
 
 def now_utc() -> str:
@@ -57,23 +62,42 @@ class SearchRow:
 class Archive:
     """One archive folder. Use ``Archive.open(home)`` or ``Archive.init(home)``; close it when done."""
 
-    def __init__(self, layout: Layout, settings: Settings) -> None:
+    def __init__(self, layout: Layout, settings: Settings, command: str = "sigillo") -> None:
         self.layout = layout
         self.settings = settings
         self.catalog = Catalog(layout.catalog)
         self.store = BlobStore(layout.objects, layout.tmp)
         self._engine: search_engine.Engine | None = None
+        self.command = command  # the command line, as recorded in the audit log
+        self.passphrase: bytes | None = passphrase_from_env()
+
+    @property
+    def keys(self) -> KeyFiles:
+        return KeyFiles.of(self.layout)
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log, appending on behalf of this command, this OS user, this host, with our clock."""
+        return AuditLog(self.catalog, command=self.command, user=os_user(), host=host(), clock=now_utc)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, home: str | os.PathLike[str] | None = None) -> Archive:
+    def open(cls, home: str | os.PathLike[str] | None = None, command: str = "sigillo") -> Archive:
         layout = Layout(resolve_home(home))
         layout.require()
-        return cls(layout, Settings.load(layout.settings))
+        return cls(layout, Settings.load(layout.settings), command)
 
     @classmethod
-    def init(cls, home: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Archive:
-        """Create a new archive: folders (owner-only), settings, an empty catalog and an empty index."""
+    def init(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        settings: Settings | None = None,
+        *,
+        passphrase: bytes | None = None,
+        command: str = "sigillo init",
+    ) -> Archive:
+        """Create a new archive: folders (owner-only), settings, the seal key and certificate, the local TSA, an
+        empty catalog whose audit log opens with the ``init`` entry, and an empty index."""
         layout = Layout(resolve_home(home))
         if layout.exists():
             raise ArchiveExistsError(f"there is already an archive at {layout.home}")
@@ -91,9 +115,20 @@ class Archive:
         os.chmod(layout.settings, 0o600)
         Catalog(layout.catalog, create=True).close()
         os.chmod(layout.catalog, 0o600)
+        seal = create_identity(layout, settings, passphrase)
         with _wrap_index_errors():
             search_engine.create_engine(settings.search_engine, layout.index(settings.search_engine)).close()
-        return cls(layout, settings)
+        archive = cls(layout, settings, command)
+        archive.passphrase = passphrase
+        archive.audit.append(
+            "init",
+            archive_id=archive.catalog.archive_id,
+            name=settings.name,
+            seal_certificate_sha256=seal.sha256_hex,
+            seal_subject=seal.subject,
+            key_encrypted=passphrase is not None,
+        )
+        return archive
 
     def close(self) -> None:
         if self._engine is not None:
@@ -194,6 +229,40 @@ class Archive:
 
     def copy_original(self, doc_id: str, sink: BinaryIO) -> int:
         return self.store.copy_to(doc_id, sink)
+
+    # -- sealing ---------------------------------------------------------------------------------------------
+    def seal(self, *, batch_id: str | None = None, anchor_audit: bool = False) -> SealOutcome:
+        """Seal what waits for it (a new checkpoint, signed) and ask the TSA for every pending timestamp.
+
+        Call with the write lock held. A seal key that cannot be used raises KeyProblemError (nothing is lost:
+        the documents stay unsealed until the next run); a TSA that cannot be reached leaves checkpoints pending.
+        """
+        from .sealing import SealOutcome, make_checkpoint, timestamp_pending
+
+
+        checkpoint, sealed = make_checkpoint(
+            self.layout,
+            self.catalog,
+            self.audit,
+            archive_id=self.catalog.archive_id,
+            name=self.settings.name,
+            batch_id=batch_id,
+            passphrase=self.passphrase,
+            clock=now_utc,
+            anchor_audit=anchor_audit,
+        )
+        done, pending = timestamp_pending(self.layout, self.catalog, self.audit, self.settings, self.passphrase)
+        return SealOutcome(checkpoint, sealed, done, pending)
+
+    def checkpoint(self, number: int) -> CheckpointRow:
+        from .sealing import checkpoint_row
+
+        return checkpoint_row(self.catalog, number)
+
+    def seal_of(self, doc_id: str) -> SealRow | None:
+        from .sealing import seal_row
+
+        return seal_row(self.catalog, doc_id)
 
 
 @contextlib.contextmanager

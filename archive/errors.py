@@ -16,7 +16,9 @@ prints a traceback (only ``--debug`` does).
     │   └── AmbiguousIdError   an id prefix matches several documents           (exit 6)
     ├── CatalogError           the catalog is damaged or too new for this version (exit 8)
     ├── IntegrityError         stored bytes do not match their hash              (exit 8)
-    └── SearchIndexError       the search index is damaged or missing            (exit 9)
+    ├── SearchIndexError       the search index is damaged or missing            (exit 9)
+    ├── KeyProblemError        the seal key is missing, locked or unusable        (exit 10)
+    └── TimestampPendingError  the TSA could not be reached or gave a bad token  (exit 11)
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ __all__ = [
     "ConfigError",
     "ExitCode",
     "IntegrityError",
+    "KeyProblemError",
     "MissingToolError",
     "NotFoundError",
     "SearchIndexError",
     "SigilloError",
+    "TimestampPendingError",
 ]
 
 
@@ -51,6 +55,8 @@ class ExitCode(IntEnum):
     NOT_FOUND = 6  # no such document, or an ambiguous id prefix
     INTEGRITY = 8  # catalog or stored bytes damaged
     INDEX = 9  # the search index is damaged: run `sigillo reindex`
+    KEYS = 10  # the archive's seal key is missing, encrypted without a passphrase given, or unusable
+    TIMESTAMP = 11  # a timestamp is still pending: the TSA was unreachable or answered with a bad token
     INTERNAL = 70  # a bug: run again with --debug and report the traceback
     INTERRUPTED = 130  # Ctrl-C
 
@@ -111,3 +117,13 @@ class IntegrityError(SigilloError):
 class SearchIndexError(SigilloError):
     exit_code = ExitCode.INDEX
     hint = "rebuild it from the catalog with `sigillo reindex`"
+
+
+class KeyProblemError(SigilloError):
+    exit_code = ExitCode.KEYS
+    hint = "set SIGILLO_KEY_PASSPHRASE if the key is encrypted, or check `sigillo keys show`"
+
+
+class TimestampPendingError(SigilloError):
+    exit_code = ExitCode.TIMESTAMP
+    hint = "the documents are stored, signed and searchable; run `sigillo seal` again when the TSA is reachable"

@@ -28,7 +28,8 @@ from signing.digest import sha256_file
 
 from .catalog import DocumentRow, FieldRow, PageRow, SightingRow
 from .core import Archive, host, now_utc, os_user
-from .errors import MissingToolError
+from .errors import MissingToolError, SigilloError
+from .sealing import SealOutcome
 from .store import ChangedWhileReadingError
 
 __all__ = ["BatchSummary", "FileOutcome", "discover", "display_path", "ingest_paths"]
@@ -89,6 +90,8 @@ class BatchSummary:
     seconds: float = 0.0
     interrupted: bool = False
     index_warning: str | None = None
+    seal: SealOutcome | None = None
+    seal_warning: str | None = None  # why the batch could not be sealed now (its documents are safe)
     outcomes: list[FileOutcome] = field(default_factory=list)
 
     @property
@@ -185,7 +188,11 @@ class _Batch:
             s.duplicates += 1
         else:
             s.failed += 1
-            self.catalog.record_failure(s.batch_id, outcome.path, outcome.sha256, outcome.reason or "", now_utc())
+            with self.catalog.transaction():
+                self.catalog.record_failure(s.batch_id, outcome.path, outcome.sha256, outcome.reason or "", now_utc())
+                self.archive.audit.append(
+                    "refused", file=outcome.path, sha256=outcome.sha256, reason=outcome.reason, batch_id=s.batch_id
+                )
         s.outcomes.append(outcome)
         self.on_outcome(outcome)
 
@@ -208,7 +215,9 @@ class _Batch:
 
         first = self.catalog.find_document(sha256)
         if first is not None:
-            self.catalog.add_sighting(sha256, SightingRow(self.summary.batch_id, shown, "duplicate", now_utc()))
+            with self.catalog.transaction():
+                self.catalog.add_sighting(sha256, SightingRow(self.summary.batch_id, shown, "duplicate", now_utc()))
+                self.archive.audit.append("duplicate", [sha256], file=shown, batch_id=self.summary.batch_id)
             return self.report(
                 FileOutcome(shown, "duplicate", sha256, size, first.media_type,
                             duplicate_of=first.original_name, seconds=time.monotonic() - started)
@@ -259,7 +268,11 @@ class _Batch:
             ingested_at=when, batch_id=self.summary.batch_id, warnings=warnings, indexed=False,
             doc_type_score=classification.score if classification else None,
         )
-        self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, shown, "new", when), fields)
+        with self.catalog.transaction():  # the document and its audit entry commit together
+            self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, shown, "new", when), fields)
+            self.archive.audit.append(
+                "ingest", [sha256], file=shown, size=size, media_type=info.media_type, batch_id=self.summary.batch_id
+            )
         self.unflushed += 1
         self.report(
             FileOutcome(shown, "new", sha256, size, info.media_type, pages=len(pages),
@@ -319,4 +332,27 @@ def ingest_paths(
         archive.catalog.finish_batch(
             s.batch_id, finished_at=now_utc(), status=status, new=s.new, duplicates=s.duplicates, failed=s.failed
         )
+    seal_batch(archive, batch.summary)
     return batch.summary
+
+
+def seal_batch(archive: Archive, summary: BatchSummary) -> None:
+    """Seal the batch's new documents (and any an interrupted run left unsealed), then timestamp the checkpoint.
+
+    Never raises for a sealing problem: the documents are stored, catalogued and indexed whatever happens here,
+    and `sigillo seal` completes what could not be done now (the reason goes into ``summary.seal_warning``).
+    """
+    try:
+        summary.seal = archive.seal(batch_id=summary.batch_id)
+    except SigilloError as exc:
+        summary.seal_warning = (
+            f"the batch is stored and searchable but not sealed yet: {str(exc).rstrip('.')}. "
+            f"{exc.hint.rstrip('.').capitalize() if exc.hint else 'Fix that'}, then run `sigillo seal`"
+        )
+        return
+    if summary.seal.pending:
+        _, reason = summary.seal.pending[-1]
+        summary.seal_warning = (
+            f"the batch is stored and signed, but its timestamp is pending: {reason.rstrip('.')}. "
+            "Run `sigillo seal` when the time-stamping authority can be reached"
+        )
