@@ -27,6 +27,8 @@ demo: setup
 	$(SIGILLO) --home $(DEMO) search raccomandata
 	$(SIGILLO) --home $(DEMO) search '"amount due"'
 	$(SIGILLO) --home $(DEMO) show $$(sha256sum samples/corpus/invoice-it-01.png | cut -c1-12)
+	$(SIGILLO) --home $(DEMO) verify
+	$(SIGILLO) --home $(DEMO) log -n 5
 
 lint: venv
 	$(BIN)/ruff check .

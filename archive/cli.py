@@ -31,8 +31,10 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
         (ExitCode.BUSY, "another sigillo process is writing to the archive"),
         (ExitCode.MISSING_TOOL, "tesseract or one of its languages is not installed"),
         (ExitCode.NOT_FOUND, "no document with that id, or an ambiguous id prefix"),
-        (ExitCode.INTEGRITY, "the catalog or a stored original is damaged"),
+        (ExitCode.INTEGRITY, "the catalog, an original, a seal or the audit log is damaged (see `verify`)"),
         (ExitCode.INDEX, "the search index is damaged or missing: run `sigillo reindex`"),
+        (ExitCode.KEYS, "the seal key cannot be used (set SIGILLO_KEY_PASSPHRASE?)"),
+        (ExitCode.TIMESTAMP, "a timestamp is still pending: run `sigillo seal` when the TSA is reachable"),
         (ExitCode.INTERNAL, "internal error: run again with --debug and report the traceback"),
         (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
     ]
@@ -107,6 +109,7 @@ def cli(ctx: click.Context, home: str | None, debug: bool) -> None:
       sigillo search 'sollecito rossi'      find documents
       sigillo show 3f2a9c1e                 metadata and text of one document
       sigillo get 3f2a9c1e -o copy.pdf      the original, bit-exact
+      sigillo verify                        check seals, signatures, timestamps, audit log
     """
     obj = ctx.ensure_object(dict)
     obj.setdefault("home", home)

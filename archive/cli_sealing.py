@@ -68,7 +68,8 @@ def seal(ctx: click.Context, list_: bool, wait: float | None, as_json: bool) -> 
     if outcome.pending:
         numbers = ", ".join(str(n) for n, _ in outcome.pending)
         reason = outcome.pending[-1][1].rstrip(".")
-        raise TimestampPendingError(f"checkpoint {numbers} still has no timestamp: {reason}")
+        which = f"checkpoints {numbers} still have" if len(outcome.pending) > 1 else f"checkpoint {numbers} still has"
+        raise TimestampPendingError(f"{which} no timestamp: {reason}")
 
 
 @cli.command()

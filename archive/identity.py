@@ -149,8 +149,9 @@ def import_identity(
     """Install a key and certificate issued by a CA. Returns (old, new) certificate descriptions.
 
     Everything is checked before anything is written: the key loads and suits CMS, the certificate belongs to it,
-    the chain (if any) links it to its issuer. The replaced certificate moves to keys/history/, so checkpoints it
-    signed still verify; the replaced key is deleted.
+    the chain (if any) links it to its issuer, and ``passphrase_out`` opens the current key (so the new key is
+    stored under the archive's passphrase, never silently unencrypted). The replaced certificate moves to
+    keys/history/, so checkpoints it signed still verify; the replaced key is deleted.
     """
     with _key_errors("the key or certificate to import"):
         key = sk.load_private_key(key_path, passphrase_in)
@@ -161,6 +162,7 @@ def import_identity(
         sk.check_key_matches(key, cert)
         if chain:
             sk.check_chain(cert, chain)
+    files.seal(passphrase_out)  # the archive's passphrase must open the current key (KeyProblemError if not)
     old = files.seal_certificate()
     old_info = sk.describe_certificate(old)
     files.history.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)

@@ -347,7 +347,7 @@ def seal_batch(archive: Archive, summary: BatchSummary) -> None:
     except SigilloError as exc:
         summary.seal_warning = (
             f"the batch is stored and searchable but not sealed yet: {str(exc).rstrip('.')}. "
-            f"{exc.hint.rstrip('.').capitalize() if exc.hint else 'Fix that'}, then run `sigillo seal`"
+            f"{(exc.hint[:1].upper() + exc.hint[1:]).rstrip('.') if exc.hint else 'Fix that'}, then run `sigillo seal`"
         )
         return
     if summary.seal.pending:

@@ -250,7 +250,10 @@ def _check_document(
         return
     # RFC 9162 hashing does not bind the tree size: a proof must name the checkpoint's root AND size.
     head = roots.get(seal.checkpoint)
-    if proof.leaf_index != seal.leaf_index or (head is not None and (proof.root, proof.tree_size) != head):
+    if head is None:
+        report.add(FAIL, subject, "proof", f"its checkpoint {seal.checkpoint} is missing or failed its own checks")
+        return
+    if proof.leaf_index != seal.leaf_index or (proof.root, proof.tree_size) != head:
         report.add(FAIL, subject, "proof", f"its inclusion proof is not for its place in checkpoint {seal.checkpoint}")
     elif not merkle.verify_inclusion(
         proof.leaf_index, proof.tree_size, merkle.leaf_hash(seal.record), proof.path, proof.root

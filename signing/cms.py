@@ -47,7 +47,17 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 _MAX_DEPTH = 8  # certificates between the signer and its trust root: far more than any seal needs
 _NOT_OURS = "signed by a certificate that is not the archive's"
-_MALFORMED = (ValueError, TypeError, KeyError, IndexError, OverflowError)  # what asn1crypto raises on bad input
+# What asn1crypto raises on bad input, and what cryptography raises on a damaged embedded certificate.
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    x509.DuplicateExtension,
+    x509.InvalidVersion,
+    UnsupportedAlgorithm,
+)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from typing import Any, Protocol
 from asn1crypto import cms, core, pem, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -242,6 +242,8 @@ def _check(
         return _check_parsed(resp, bytes(response_der), hash_name, digest, roots, extra, nonce, policy)
     except (ValueError, TypeError, KeyError, IndexError) as exc:  # asn1crypto parses lazily: a malformed part
         raise TimestampError(f"The time-stamp token is not well-formed DER ({_short(exc)}).") from None
+    except (x509.DuplicateExtension, x509.InvalidVersion, UnsupportedAlgorithm) as exc:  # a damaged certificate
+        raise TimestampError(f"A certificate in the time-stamp token is damaged ({_short(exc)}).") from None
 
 
 def _check_parsed(

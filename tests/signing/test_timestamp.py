@@ -2,6 +2,7 @@
 
 No mocks. The session fixture makes a throw-away root CA and TSA certificate with the openssl CLI exactly as in
 the research notes (sealing.md §1.3); HTTP servers bind 127.0.0.1 on a free port and are shut down by their fixture.
+Both live in tests/tsa_server.py, shared with the archive's sealing tests.
 """
 
 from __future__ import annotations
@@ -10,19 +11,10 @@ import asyncio
 import base64
 import hashlib
 import ipaddress
-import shutil
 import socket
 import ssl
-import subprocess
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from asn1crypto import cms, core, tsp
@@ -43,78 +35,16 @@ from signing.timestamp import (
     check_response,
     check_token_over,
 )
+from tests.tsa_server import (
+    OPENSSL,
+    openssl_answer,
+    openssl_server_fixture,  # noqa: F401  (a pytest fixture: openssl_server)
+    pki_fixture,  # noqa: F401  (a pytest fixture: pki)
+    serve,
+)
+from tests.tsa_server import openssl as _openssl
 
-OPENSSL = shutil.which("openssl")
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs the openssl CLI")
-
-# sealing.md §1.3, with dir pointing at the fixture's folder.
-TSA_CNF = """\
-[ tsa_ext ]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,nonRepudiation
-extendedKeyUsage = critical,timeStamping
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ tsa ]
-default_tsa = tsa_config1
-[ tsa_config1 ]
-dir = {dir}
-serial = $dir/tsaserial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-certs = $dir/ca.crt
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.3.6.1.4.1.99999.1.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = no
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-"""
-
-
-def _openssl(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([OPENSSL, *args], cwd=cwd, capture_output=True, text=True, check=check, timeout=30)
-
-
-@dataclass
-class Pki:
-    dir: Path
-    cnf: Path
-    ca_pem: bytes
-    ca_cert: x509.Certificate
-    ca_key: ec.EllipticCurvePrivateKey
-    tsa_pem: bytes
-    lock: threading.Lock
-
-    def reply(self, query: bytes) -> bytes:
-        """`openssl ts -reply`: the openssl TSA's answer to a DER query."""
-        with self.lock, tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "q.tsq").write_bytes(query)
-            _openssl("ts", "-reply", "-config", str(self.cnf), "-queryfile", f"{tmp}/q.tsq", "-out", f"{tmp}/r.tsr")
-            return (Path(tmp) / "r.tsr").read_bytes()
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory) -> Pki:
-    """Throw-away root CA + TSA certificate (critical sole EKU timeStamping), made with the openssl CLI."""
-    d = tmp_path_factory.mktemp("openssl-tsa")
-    cnf = d / "tsa.cnf"
-    cnf.write_text(TSA_CNF.format(dir=d), encoding="utf-8")
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-             "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Test Root CA/O=Throwaway Test", cwd=d)
-    _openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tsa.key",
-             "-out", "tsa.csr", "-subj", "/CN=Test TSA/O=Throwaway Test", cwd=d)
-    _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-             "tsa.crt", "-days", "825", "-extfile", "tsa.cnf", "-extensions", "tsa_ext", cwd=d)
-    (d / "tsaserial").write_text("01\n")
-    ca_pem = (d / "ca.crt").read_bytes()
-    ca_key = serialization.load_pem_private_key((d / "ca.key").read_bytes(), None)
-    return Pki(d, cnf, ca_pem, x509.load_pem_x509_certificate(ca_pem), ca_key, (d / "tsa.crt").read_bytes(),
-               threading.Lock())
 
 
 def _name(cn: str) -> x509.Name:
@@ -185,62 +115,6 @@ def local_tsa(local_tsa_identity) -> LocalTSA:
 
 def digest_of(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
-
-
-# -- loopback HTTP servers ---------------------------------------------------------------------------------------
-
-Answer = Callable[[BaseHTTPRequestHandler, bytes], tuple[int, dict[str, str], bytes]]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.server.requests += 1
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        status, headers, payload = self.server.answer(self, body)
-        try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:  # the client gave up (timeout tests)
-            pass
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def serve(answer: Answer, tls: ssl.SSLContext | None = None) -> Iterator[ThreadingHTTPServer]:
-    """A ThreadingHTTPServer on 127.0.0.1:<free port> answering POSTs with ``answer``; ``.url``, ``.requests``."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.answer, server.requests, server.stop = answer, 0, threading.Event()
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    server.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}/tsa"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stop.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def openssl_answer(pki: Pki) -> Answer:
-    def answer(handler, body):
-        return 200, {"Content-Type": "application/timestamp-reply"}, pki.reply(body)
-
-    return answer
-
-
-@pytest.fixture
-def openssl_server(pki):
-    with serve(openssl_answer(pki)) as server:
-        yield server
 
 
 # -- requests ----------------------------------------------------------------------------------------------------
