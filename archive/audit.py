@@ -2,13 +2,20 @@
 
 Each entry is canonical JSON (sorted keys, no spaces, UTF-8) stored as the exact bytes that were hashed::
 
-    {"command":"sigillo get","docs":["3fa1…"],"event":"get","host":"scan-01","prev":"<hash of entry seq-1>",
-     "seq":42,"time":"2026-11-23T09:14:03.120044Z","user":"anna", …details}
+    {"command":"sigillo get","docs":["3fa1…"],"event":"get","host":"scan-01","seq":42,
+     "time":"2026-11-23T09:14:03.120044Z","user":"anna", …details}
 
-``prev`` chains each entry to the one before (64 zeros for the first), so changing, deleting or reordering an
-entry breaks the chain at the next one. Cutting the log short leaves an intact chain, which is why every
-checkpoint commits to the log's head (seq and hash) and is itself signed and timestamped: a log shorter than, or
-different from, what a checkpoint names is detected by ``sigillo verify``. Entries after the newest checkpoint are
+The chain runs over the entries' hashes (``signing/chain.py``)::
+
+    hash[k]  = SHA-256(entry k)
+    chain[k] = SHA-256(chain[k-1] || hash[k])        chain[0] = 32 zero bytes
+
+so changing, deleting or reordering an entry changes every chain value after it. Chaining hashes rather than
+entries means an evidence bundle can prove that the entries about its documents are in the log, unchanged and in
+order, while showing every other entry only as a hash: nothing about other debtors leaks. Cutting the log short
+leaves an intact chain, which is why every checkpoint commits to the log's head (seq and chain value) and is itself
+signed and timestamped: a log shorter than, or different from, what a checkpoint names is detected by
+``sigillo verify``. Entries after the newest checkpoint are
 protected by the chain only until the next checkpoint; ``sigillo seal`` makes one at any time.
 
 The log lives in the catalog, so an entry commits in the same SQLite transaction as the change it records: there
@@ -25,11 +32,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from signing.chain import chain_step
+
 from .catalog import Catalog
 
 __all__ = ["GENESIS", "AuditEntry", "AuditLog", "Problem", "canonical_json", "check_chain"]
 
-GENESIS = "0" * 64
+GENESIS = "0" * 64  # chain[0], hex
 
 
 def canonical_json(value: Any) -> bytes:
@@ -43,7 +52,8 @@ class AuditEntry:
 
     seq: int
     raw: bytes
-    hash: str
+    hash: str  # SHA-256 of raw, hex, as stored
+    chain: str  # the chain value after this entry, hex, as stored
 
     @property
     def data(self) -> dict[str, Any]:
@@ -55,7 +65,7 @@ class AuditEntry:
         return value if isinstance(value, dict) else {}
 
     def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "hash": self.hash, "entry": self.data}
+        return {"seq": self.seq, "hash": self.hash, "chain": self.chain, "entry": self.data}
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,11 @@ class AuditLog:
     def append(self, event: str, docs: Sequence[str] = (), **details: Any) -> AuditEntry:
         """Add one entry. Joins the caller's transaction when there is one, so it commits with the change."""
         with self.catalog.transaction() as db:
-            last = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+            last = db.execute("SELECT seq, chain FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last["seq"] + 1, last["chain"]) if last else (1, GENESIS)
             entry = {
                 **details,
                 "seq": seq,
-                "prev": prev,
                 "time": self.clock(),
                 "user": self.user,
                 "host": self.host,
@@ -93,17 +102,20 @@ class AuditLog:
                 "docs": list(docs),
             }
             raw = canonical_json(entry)
-            digest = hashlib.sha256(raw).hexdigest()
-            db.execute("INSERT INTO audit (seq, entry, hash) VALUES (?, ?, ?)", (seq, raw, digest))
+            digest = hashlib.sha256(raw).digest()
+            chain = chain_step(bytes.fromhex(prev), digest).hex()
+            db.execute(
+                "INSERT INTO audit (seq, entry, hash, chain) VALUES (?, ?, ?, ?)", (seq, raw, digest.hex(), chain)
+            )
             db.executemany(
                 "INSERT INTO audit_docs (seq, doc_id) VALUES (?, ?)", [(seq, d) for d in dict.fromkeys(docs)]
             )
-        return AuditEntry(seq, raw, digest)
+        return AuditEntry(seq, raw, digest.hex(), chain)
 
     def head(self) -> tuple[int, str]:
-        """(seq, hash) of the newest entry; (0, GENESIS) for an empty log."""
-        row = self.catalog.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        return (row["seq"], row["hash"]) if row else (0, GENESIS)
+        """(seq, chain value) of the newest entry; (0, GENESIS) for an empty log."""
+        row = self.catalog.db.execute("SELECT seq, chain FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row["seq"], row["chain"]) if row else (0, GENESIS)
 
     def unanchored(self, since_seq: int) -> int:
         """Entries after ``since_seq`` other than the sealing's own bookkeeping ("seal", "timestamp")."""
@@ -118,48 +130,56 @@ class AuditLog:
         db = self.catalog.db
         if doc is not None:
             rows = db.execute(
-                "SELECT a.seq, a.entry, a.hash FROM audit a JOIN audit_docs d ON d.seq = a.seq"
+                "SELECT a.seq, a.entry, a.hash, a.chain FROM audit a JOIN audit_docs d ON d.seq = a.seq"
                 " WHERE d.doc_id = ? ORDER BY a.seq",
                 (doc,),
             ).fetchall()
         else:
-            rows = db.execute("SELECT seq, entry, hash FROM audit ORDER BY seq").fetchall()
-        found = [AuditEntry(r["seq"], bytes(r["entry"]), r["hash"]) for r in rows]
+            rows = db.execute("SELECT seq, entry, hash, chain FROM audit ORDER BY seq").fetchall()
+        found = [AuditEntry(r["seq"], bytes(r["entry"]), r["hash"], r["chain"]) for r in rows]
         return found[-last:] if last else found
 
     def iter_all(self) -> Iterator[AuditEntry]:
-        for r in self.catalog.db.execute("SELECT seq, entry, hash FROM audit ORDER BY seq"):
-            yield AuditEntry(r["seq"], bytes(r["entry"]), r["hash"])
+        for r in self.catalog.db.execute("SELECT seq, entry, hash, chain FROM audit ORDER BY seq"):
+            yield AuditEntry(r["seq"], bytes(r["entry"]), r["hash"], r["chain"])
+
+    def range(self, first: int, last: int) -> list[AuditEntry]:
+        """Entries first..last inclusive, in order."""
+        rows = self.catalog.db.execute(
+            "SELECT seq, entry, hash, chain FROM audit WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
+        )
+        return [AuditEntry(r["seq"], bytes(r["entry"]), r["hash"], r["chain"]) for r in rows]
 
 
 def check_chain(entries: Iterable[AuditEntry]) -> tuple[list[Problem], tuple[int, str], dict[int, str]]:
-    """Check a whole log from its first entry: hashes, ``prev`` links, ``seq`` numbering.
+    """Check a whole log from its first entry: hashes, chain values, ``seq`` numbering.
 
-    Returns the problems found, the head as recomputed ((0, GENESIS) when empty), and seq -> recomputed hash for
-    every entry (so that checkpoints can be compared with what the log really holds).
+    Returns the problems found, the head as recomputed ((0, GENESIS) when empty), and seq -> recomputed chain value
+    for every entry (so that checkpoints can be compared with what the log really holds).
     """
     problems: list[Problem] = []
-    hashes: dict[int, str] = {}
-    prev, expected_seq = GENESIS, 1
+    chains: dict[int, str] = {}
+    chain, expected_seq = bytes(32), 1
     head = (0, GENESIS)
+    broken = False
     for entry in entries:
-        actual = hashlib.sha256(entry.raw).hexdigest()
+        digest = hashlib.sha256(entry.raw).digest()
         data = entry.data
         if entry.seq != expected_seq:
             problems.append(Problem(entry.seq, f"entry {expected_seq} is missing (the next one is {entry.seq})"))
-        if actual != entry.hash:
+            broken = True
+        if digest.hex() != entry.hash:
             problems.append(Problem(entry.seq, f"entry {entry.seq} was changed: its bytes no longer match its hash"))
+            broken = True
         if not data:
             problems.append(Problem(entry.seq, f"entry {entry.seq} is not a JSON object"))
-        else:
-            if data.get("seq") != entry.seq:
-                problems.append(Problem(entry.seq, f"entry {entry.seq} says it is entry {data.get('seq')}"))
-            if data.get("prev") != prev:
-                problems.append(
-                    Problem(entry.seq, f"the chain is broken at entry {entry.seq}: it does not follow the entry before")
-                )
-        hashes[entry.seq] = actual
-        prev = actual
+        elif data.get("seq") != entry.seq:
+            problems.append(Problem(entry.seq, f"entry {entry.seq} says it is entry {data.get('seq')} (reordered)"))
+        chain = chain_step(chain, digest)
+        if chain.hex() != entry.chain and not broken:
+            problems.append(Problem(entry.seq, f"the chain is broken at entry {entry.seq}"))
+            broken = True
+        chains[entry.seq] = chain.hex()
         expected_seq = entry.seq + 1
-        head = (entry.seq, actual)
-    return problems, head, hashes
+        head = (entry.seq, chain.hex())
+    return problems, head, chains

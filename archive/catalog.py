@@ -136,10 +136,11 @@ def _v3(db: sqlite3.Connection) -> None:
     _run_script(
         db,
         """
-        CREATE TABLE audit (                               -- append-only; each entry names the hash of the one before
+        CREATE TABLE audit (                               -- append-only; see archive/audit.py for the chain
             seq           INTEGER PRIMARY KEY,               -- 1, 2, 3 … with no gap
             entry         BLOB NOT NULL,                     -- canonical JSON bytes, verbatim, never re-serialised
-            hash          TEXT NOT NULL                      -- SHA-256 (hex) of entry
+            hash          TEXT NOT NULL,                     -- SHA-256 (hex) of entry
+            chain         TEXT NOT NULL                      -- SHA-256(chain of seq-1 || hash), hex: the log's head
         );
         CREATE TABLE audit_docs (                          -- which entries concern which documents (for `log --doc`)
             seq           INTEGER NOT NULL REFERENCES audit(seq),

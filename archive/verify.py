@@ -2,7 +2,7 @@
 
 What is checked, in order:
 
-1. **The audit log**: each entry's bytes against its hash, each ``prev`` link, numbering without gaps.
+1. **The audit log**: each entry's bytes against its hash, the chain value after each, numbering without gaps.
 2. **Each checkpoint**: its file against the hash the catalog recorded; its text (origin, number, size, root);
    the link to the previous checkpoint; the audit head it commits to, against the log as it is now (so a log
    rewritten, or cut short, before that point is caught); the archive's CMS signature over it; its RFC 3161
