@@ -25,13 +25,13 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {code.value:<4}{text}"
     for code, text in [
         (ExitCode.OK, "success"),
-        (ExitCode.FAILURES, "done, but some inputs failed (each is named in the output)"),
+        (ExitCode.FAILURES, "done, but some inputs or (verify) checks failed: each is named in the output"),
         (ExitCode.USAGE, "wrong arguments or options"),
         (ExitCode.NO_ARCHIVE, "no archive here (or it already exists, or its settings are invalid)"),
         (ExitCode.BUSY, "another sigillo process is writing to the archive"),
         (ExitCode.MISSING_TOOL, "tesseract or one of its languages is not installed"),
         (ExitCode.NOT_FOUND, "no document with that id, or an ambiguous id prefix"),
-        (ExitCode.INTEGRITY, "the catalog, an original, a seal or the audit log is damaged (see `verify`)"),
+        (ExitCode.INTEGRITY, "the catalog or a stored original is damaged (run `sigillo verify`)"),
         (ExitCode.INDEX, "the search index is damaged or missing: run `sigillo reindex`"),
         (ExitCode.KEYS, "the seal key cannot be used (set SIGILLO_KEY_PASSPHRASE?)"),
         (ExitCode.TIMESTAMP, "a timestamp is still pending: run `sigillo seal` when the TSA is reachable"),

@@ -74,6 +74,19 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.failures
 
+    def by_subject(self) -> list[tuple[str, str, str]]:
+        """One line per subject (the audit log, each checkpoint, each document): (subject, worst level, what held)."""
+        order: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            order.setdefault(f.subject, []).append(f)
+        lines = []
+        for subject, found in order.items():
+            level = FAIL if any(f.level == FAIL for f in found) else WARN if any(f.level == WARN for f in found) else OK
+            held = ", ".join(f.check + (f" ({f.detail})" if f.detail and f.level == OK else "")
+                             for f in found if f.level == OK)
+            lines.append((subject, level, held or "-"))
+        return lines
+
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -85,6 +98,7 @@ class VerifyReport:
             "failures": [f.as_json() for f in self.failures],
             "warnings": [f.as_json() for f in self.warnings],
             "checks_passed": sum(f.level == OK for f in self.findings),
+            "subjects": [{"subject": s, "status": level, "held": held} for s, level, held in self.by_subject()],
         }
 
 

@@ -483,6 +483,34 @@ def _run(coroutine: Any) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+_SHORT_NAMES = {
+    "common_name": "CN",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "country_name": "C",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "serial_number": "serialNumber",
+    "organization_identifier": "organizationIdentifier",
+}
+
+
+def _rfc4514(name: asn1_x509.Name) -> str:
+    """A name the way RFC 4514 (and ``cryptography``) write it: ``CN=…,O=…``, last RDN first."""
+    try:
+        parts = []
+        for rdn in reversed(list(name.chosen)):
+            for attr in rdn:
+                key = attr["type"].native
+                label = _SHORT_NAMES.get(key, attr["type"].dotted)
+                value = str(attr["value"].native)
+                value = "".join("\\" + c if c in ',+"\\<>;=' else c for c in value)
+                parts.append(f"{label}={value}")
+        return ",".join(parts)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return name.human_friendly
+
+
 def _token_info(
     tst: tsp.TSTInfo,
     cert: asn1_x509.Certificate,
@@ -495,7 +523,7 @@ def _token_info(
     if isinstance(tsa, core.Void):
         tsa_name = None
     elif tsa.name == "directory_name":
-        tsa_name = tsa.chosen.human_friendly
+        tsa_name = _rfc4514(tsa.chosen)
     else:
         tsa_name = str(tsa.native)
     imprint = tst["message_imprint"]
@@ -505,7 +533,7 @@ def _token_info(
         policy=tst["policy"].dotted,
         tsa_name=tsa_name,
         accuracy=_accuracy(tst["accuracy"]),
-        signer_subject=cert.subject.human_friendly,
+        signer_subject=_rfc4514(cert.subject),
         signer_sha256=hashlib.sha256(cert_der).hexdigest(),
         qualified=_claims_qualified(tst),
         hash_name=imprint["hash_algorithm"]["algorithm"].native,

@@ -166,8 +166,8 @@ def committed_head(home: Path, checkpoint: int) -> int:
 
 
 def verify_fails(home: Path, *expected: str) -> str:
-    """`sigillo verify` exits 8 and prints every ``expected`` line (each "FAIL  <subject>: <check>: <detail…>")."""
-    out = run(home, "verify", expect=8).output
+    """`sigillo verify` exits 1 and prints every ``expected`` line (each "FAIL  <subject>: <check>: <detail…>")."""
+    out = run(home, "verify", expect=1).output
     for line in expected:
         assert line in out, f"{line!r} not in:\n{out}"
     assert "check(s) FAILED" in out
@@ -385,7 +385,7 @@ def test_verify_json_lists_each_failure_with_subject_check_and_detail(copy):
     seq = audit_seq(copy, "get")
     tamper_original(copy)
     tamper_audit_delete(copy)
-    result = run(copy, "verify", "--json", expect=8)
+    result = run(copy, "verify", "--json", expect=1)
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["documents"] == 5 and report["checkpoints"] == 3
     assert {(f["subject"], f["check"]) for f in report["failures"]} >= {
@@ -420,7 +420,7 @@ def test_a_damaged_certificate_inside_the_signature_is_a_failure_not_a_crash(cop
     first, second = start + oids[0] + 4, start + oids[1] + 4
     flip(p7s, second, data[first] ^ data[second])
     result = invoke(copy, "verify")
-    assert result.exit_code == 8, result.output
+    assert result.exit_code == 1, result.output
     assert "FAIL  checkpoint 1: signature: " in result.output
 
 
@@ -432,7 +432,7 @@ def test_a_damaged_certificate_inside_the_token_is_a_failure_not_a_crash(copy):
     version = data.index(b"\xa0\x03\x02\x01\x02", start) + 4  # X.509 v3 (2) -> "v4" (3): one byte
     flip(tsr, version)
     result = invoke(copy, "verify")
-    assert result.exit_code == 8, result.output
+    assert result.exit_code == 1, result.output
     assert "FAIL  checkpoint 1: timestamp: " in result.output
 
 

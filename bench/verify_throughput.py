@@ -9,7 +9,7 @@ times, on the same stored originals (objects/), after one warm-up run of each so
 Each is the best of --repeat runs. It prints documents/s and MB/s for each and the ratio (a)/(b) of wall times:
 1.0 would mean verifying costs no more than hashing the originals.
 
-    .venv/bin/python bench/verify.py [--docs 2000] [--repeat 3] [--kb 0]
+    .venv/bin/python bench/verify_throughput.py [--docs 2000] [--repeat 3] [--kb 0]
 
 The documents are about 1 KB each, so per-file costs dominate; --kb K adds K kilobytes of incompressible image
 to each (as a scan would), to see throughput at realistic sizes.
@@ -109,7 +109,7 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in files) / 1e6
 
         def sigillo_verify() -> None:
-            out = subprocess.run([*SIGILLO, "--home", str(home), "verify", "--json"], check=True,
+            out = subprocess.run([*SIGILLO, "--home", str(home), "verify", "--all", "--json"], check=True,
                                  capture_output=True, text=True, env=env).stdout
             report = json.loads(out)
             if not report["ok"] or report["documents"] != args.docs:
