@@ -18,7 +18,8 @@ prints a traceback (only ``--debug`` does).
     ├── IntegrityError         stored bytes do not match their hash              (exit 8)
     ├── SearchIndexError       the search index is damaged or missing            (exit 9)
     ├── KeyProblemError        the seal key is missing, locked or unusable        (exit 10)
-    └── TimestampPendingError  the TSA could not be reached or gave a bad token  (exit 11)
+    ├── TimestampPendingError  the TSA could not be reached or gave a bad token  (exit 11)
+    └── UnsafeBundleError      a zipped bundle cannot be opened safely           (exit 12)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "SearchIndexError",
     "SigilloError",
     "TimestampPendingError",
+    "UnsafeBundleError",
 ]
 
 
@@ -57,6 +59,7 @@ class ExitCode(IntEnum):
     INDEX = 9  # the search index is damaged: run `sigillo reindex`
     KEYS = 10  # the archive's seal key is missing, encrypted without a passphrase given, or unusable
     TIMESTAMP = 11  # a timestamp is still pending: the TSA was unreachable or answered with a bad token
+    BUNDLE = 12  # the bundle cannot be opened safely (a hostile or damaged zip)
     INTERNAL = 70  # a bug: run again with --debug and report the traceback
     INTERRUPTED = 130  # Ctrl-C
 
@@ -127,3 +130,14 @@ class KeyProblemError(SigilloError):
 class TimestampPendingError(SigilloError):
     exit_code = ExitCode.TIMESTAMP
     hint = "the documents are stored, signed and searchable; run `sigillo seal` again when the TSA is reachable"
+
+
+class UnsafeBundleError(SigilloError):
+    """A zipped evidence bundle that cannot be extracted safely; ``member`` names the zip member at fault, if one."""
+
+    exit_code = ExitCode.BUNDLE
+    hint = "do not unzip this file with other tools either; ask its sender for a new export"
+
+    def __init__(self, message: str, hint: str | None = None, *, member: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.member = member

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system packages Sigillo needs are present: Python >= 3.11 with venv, tesseract with the English and
 # Italian language data, openssl (the stock verifier of seals and bundles), and the tools the tests and
-# docs/sealing.md use to check evidence by hand: sqlite3, xxd, sha256sum (coreutils), pdftoppm (poppler-utils). Installs what is missing through apt-get when run as root; otherwise prints the exact
+# docs/sealing.md use to check evidence by hand: sqlite3, xxd, sha256sum (coreutils), pdftoppm (poppler-utils); DejaVu fonts for the bundle's REPORT.pdf. Installs what is missing through apt-get when run as root; otherwise prints the exact
 # command to run and stops. Idempotent: does nothing when everything is there.
 set -euo pipefail
 
@@ -30,6 +30,7 @@ command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v xxd >/dev/null 2>&1 || missing+=(xxd)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
