@@ -35,6 +35,7 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
         (ExitCode.INDEX, "the search index is damaged or missing: run `sigillo reindex`"),
         (ExitCode.KEYS, "the seal key cannot be used (set SIGILLO_KEY_PASSPHRASE?)"),
         (ExitCode.TIMESTAMP, "a timestamp is still pending: run `sigillo seal` when the TSA is reachable"),
+        (ExitCode.BUNDLE, "the bundle cannot be opened safely (a hostile or damaged zip)"),
         (ExitCode.INTERNAL, "internal error: run again with --debug and report the traceback"),
         (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
     ]
@@ -648,6 +649,7 @@ def reindex(ctx: click.Context, wait: float | None) -> None:
     click.echo(f"Indexed {count} document{'s' if count != 1 else ''}.")
 
 
+from . import cli_bundle  # noqa: E402,F401,I001  (registers export, verify-bundle)
 from . import cli_sealing  # noqa: E402,F401  (registers seal, verify, keys, log)
 
 

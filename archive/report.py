@@ -474,8 +474,8 @@ def _content(report: BundleReport, printable: Callable[[str], bool] | None = Non
     out.append(Heading("What each file is for", "files", 2))
     out.append(Bullets((
         (("code", "REPORT.pdf"), ("", ", "), ("code", "REPORT.html"),
-         ("", ": this report, for people. It is a summary and is not signed: what counts is the files it "
-              "describes and the checks below.")),
+         ("", ": this report, for people. It is a summary: what counts is the files it describes and the "
+              "checks below (the report is covered by the bundle's own seal, like every other file).")),
         (("code", "VERIFY.txt"), ("", ": the checks, step by step, with the exact commands.")),
         (("code", "verify.sh"), ("", ": the same checks as one script; it stops at the first failure and says "
                                      "what failed.")),
@@ -484,6 +484,9 @@ def _content(report: BundleReport, printable: Callable[[str], bool] | None = Non
         (("code", "bagit.txt"), ("", ", "), ("code", "bag-info.txt"), ("", ", "), ("code", "manifest-sha256.txt"),
          ("", ", "), ("code", "tagmanifest-sha256.txt"),
          ("", ": the packaging (BagIt, RFC 8493): who, when and why, and the SHA-256 of every file.")),
+        (("code", "tagmanifest-sha256.txt.p7s"), ("", ", "), ("code", "tagmanifest-sha256.txt.tsr"),
+         ("", ": the bundle's own seal: the archive's signature and a time-stamp over the list of every "
+              "file's SHA-256, so that no file of the bundle can be changed, added or removed unnoticed.")),
         (("code", "data/documents/…/original/"),
          ("", ": each original, bit for bit as the archive received it; beside it its seal record "
               "(what was sealed: its SHA-256, size, name), its inclusion proof (how the record leads to its "

@@ -21,7 +21,7 @@ Checkpoint text (UTF-8, LF; the first three lines are a C2SP-style tree head)::
     checkpoint <n>
     batch <ingest batch id, or "-" when made by `sigillo seal`>
     prev-checkpoint-sha256 <hex of checkpoint n-1's checkpoint.txt; 64 zeros for the first>
-    audit-head <seq> <hex hash of that audit entry>
+    audit-head <seq> <hex chain value after that audit entry (see audit.py)>
     created <UTC time> (archive clock)
 
 Order of work, so that a crash at any point leaves nothing half-done: the files are written first (atomically,
