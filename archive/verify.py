@@ -197,8 +197,12 @@ def _check_checkpoints(
             report.add(FAIL, subject, "signature", "the certificate that signed it is not among the archive's")
         else:
             try:
-                cms.verify_detached(body, signature, [cert])
-                report.add(OK, subject, "signature")
+                info = cms.verify_detached(body, signature, [cert])
+                if info.signer_sha256 != row.signer_sha256:
+                    report.add(FAIL, subject, "signature", f"{files['p7s'].name}: the certificate inside it is not "
+                               "byte for byte the archive's certificate that signed it")
+                else:
+                    report.add(OK, subject, "signature")
             except SignatureInvalidError as exc:
                 report.add(FAIL, subject, "signature", f"{files['p7s'].name}: {exc}")
         # the timestamp

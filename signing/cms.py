@@ -355,7 +355,9 @@ def _trust_path(
     reasons: list[str] = []
     while len(path) <= _MAX_DEPTH:
         current = path[-1]
-        if any(_same_name_and_key(current, root) for root in roots):
+        pinned = next((root for root in roots if _same_name_and_key(current, root)), None)
+        if pinned is not None:
+            path[-1] = pinned  # validity and usage are judged on the pinned copy, never on one the signature brings
             return path
         issuer = None
         for candidate in [*roots, *pool]:

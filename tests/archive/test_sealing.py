@@ -277,3 +277,22 @@ def test_an_encrypted_key_opens_with_its_passphrase_only(tmp_path):
             files.seal(wrong)
         with pytest.raises(KeyProblemError, match="the local TSA's key is encrypted"):
             files.local_tsa(wrong)
+
+
+def test_the_certificate_inside_a_signature_must_be_the_archives_own(six_copy):
+    """A .p7s still carries a valid signature when only its embedded certificate copy is altered (here: one digit
+    of its validity dates). verify judges the pinned certificate, and names a copy that is not byte-identical."""
+    p7s = checkpoint_files(Layout(six_copy), 1)["p7s"]
+    data = bytearray(p7s.read_bytes())
+    cert_der = (six_copy / "keys" / "seal.crt").read_text().split("-----")[2]
+    der = base64.b64decode("".join(cert_der.split()))
+    start = bytes(data).find(der)
+    assert start > 0
+    # the notAfter UTCTime/GeneralizedTime: the second time value inside the certificate
+    times = [i for i in range(start, start + len(der)) if data[i] in (0x17, 0x18) and data[i + 1] in (13, 15)]
+    not_after = times[1] + 2
+    data[not_after + 1] = ord("0") if data[not_after + 1] != ord("0") else ord("1")
+    os.chmod(p7s, 0o600)
+    p7s.write_bytes(bytes(data))
+    result = run(six_copy, "verify", expect=1)
+    assert "FAIL  checkpoint 1: signature" in result.output and "byte for byte" in result.output, result.output
