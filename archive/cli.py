@@ -651,6 +651,8 @@ def reindex(ctx: click.Context, wait: float | None) -> None:
 
 from . import cli_bundle  # noqa: E402,F401,I001  (registers export, verify-bundle)
 from . import cli_sealing  # noqa: E402,F401  (registers seal, verify, keys, log)
+from . import cli_watch  # noqa: E402,F401  (registers watch)
+from . import cli_quarantine  # noqa: E402,F401  (registers quarantine, doctor)
 
 
 def main() -> None:

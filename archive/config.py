@@ -8,6 +8,7 @@ An archive is a folder (``./sigillo-archive`` by default, ``$SIGILLO_HOME`` or `
     index/<engine>/     the search index: a copy, rebuilt from the catalog by `sigillo reindex`
     tmp/                scratch space for atomic writes (same file system as objects/)
     lock                the write lock (one writer at a time)
+    quarantine/<sha256>/ a copy of each file a batch could not ingest, with reason.json (`sigillo quarantine`)
     keys/               the archive's seal key (0600) and certificate; keys/tsa/ the built-in local TSA's;
                         keys/history/ certificates replaced by `sigillo keys import` (old checkpoints name them)
     seals/<n>/          checkpoint n: checkpoint.txt, its CMS signature .p7s, its RFC 3161 request .tsq and reply .tsr
@@ -63,6 +64,10 @@ class Layout:
     @property
     def lock(self) -> Path:
         return self.home / "lock"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
 
     @property
     def keys(self) -> Path:

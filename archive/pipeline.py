@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 INDEX_FLUSH_DOCS = 50  # write the index after this many new documents …
 INDEX_FLUSH_SECONDS = 30.0  # … or this long since the last write, whichever comes first
+NO_BYTES = ("cannot read", "cannot open", "not a regular file")  # failures with nothing to quarantine
 
 
 def display_path(path: Path | str) -> str:
@@ -177,6 +178,7 @@ class _Batch:
         self.summary = BatchSummary(batch_id=uuid.uuid4().hex)
         self.catalog.begin_batch(self.summary.batch_id, command, os_user(), host(), now_utc())
         self.unflushed = 0
+        self.current = Path()  # the file being ingested (for the quarantine)
         self.last_flush = time.monotonic()
 
     def report(self, outcome: FileOutcome) -> None:
@@ -197,11 +199,32 @@ class _Batch:
         self.on_outcome(outcome)
 
     def fail(self, shown: str, reason: str, started: float, sha256: str | None = None) -> None:
+        reason = reason.encode("utf-8", "backslashreplace").decode("utf-8")  # may quote a non-UTF-8 file name
+        if not reason.startswith(NO_BYTES):
+            self.quarantine(shown, reason)
         self.report(FileOutcome(shown, "failed", sha256=sha256, reason=reason, seconds=time.monotonic() - started))
+
+    def quarantine(self, shown: str, reason: str) -> None:
+        """Keep a copy of the failed file (see archive/quarantine.py); never stops the batch."""
+        from .quarantine import quarantine_file
+
+        layout, when = self.archive.layout, now_utc()
+        try:
+            kept = quarantine_file(layout.quarantine, layout.tmp, self.current, shown=shown,
+                                   file_name=display_path(self.current.name), reason=reason,
+                                   batch_id=self.summary.batch_id, when=when)
+        except Exception as exc:  # the quarantine is a convenience: it never stops the batch
+            log.warning("cannot quarantine %s: %s", shown, exc, exc_info=True)
+            return
+        if kept is not None:
+            qid, info = kept
+            self.archive.audit.append("quarantine", file=shown, sha256=qid, reason=reason,
+                                      batch_id=self.summary.batch_id, attempts=info.get("attempts"))
 
     def one(self, item: Discovered) -> None:
         started = time.monotonic()
         shown = display_path(item.path)
+        self.current = item.path
         if item.problem:
             return self.fail(shown, item.problem, started)
         path = item.path
