@@ -185,10 +185,13 @@ def init(ctx: click.Context, languages: str | None, organization: str, passphras
               help="Skip file names matching this shell pattern when walking folders (repeatable).")
 @click.option("--wait", type=float, default=None, metavar="SECONDS",
               help="How long to wait if another sigillo process is writing (default: lock_wait setting).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes for text extraction and OCR (default: the number of cores; 1: in this "
+                   "process).")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...], wait: float | None,
-           as_json: bool) -> None:
+           workers: int | None, as_json: bool) -> None:
     """Store, read (text layer or OCR) and index files and folders.
 
     Each file is identified by its content, not its name. Files already in the archive are reported as
@@ -223,7 +226,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...]
 
     patterns = tuple(archive.settings.exclude) + exclude
     with archive.write_lock("ingest", wait):
-        summary = ingest_paths(archive, paths, exclude=patterns, on_outcome=show)
+        summary = ingest_paths(archive, paths, exclude=patterns, on_outcome=show,
+                               workers=workers or os.cpu_count() or 1)
     line = (
         f"{summary.files} file{'s' if summary.files != 1 else ''}: {summary.new} new, {summary.duplicates} "
         f"duplicate{'s' if summary.duplicates != 1 else ''}, {summary.failed} failed "

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .cli import _echo_json, cli, home_option, json_option, open_archive
+from .cli_sealing import print_findings
 from .errors import ExitCode, KeyProblemError, TimestampPendingError
 
 
@@ -135,15 +136,7 @@ def verify_bundle(ctx: click.Context, path: Path, seal_cert: Path | None, tsa_ro
         for a in report.anchors:
             kind = "seal certificate" if a.kind == "seal" else "TSA root        "
             click.echo(f"  {kind}  SHA-256 {a.fingerprint}  {a.subject}")
-        if not quiet:
-            for subject, level, summary in report.by_subject():
-                colour = {"ok": None, "warning": "yellow", "fail": "red"}[level]
-                word = {"ok": "ok", "warning": "warning", "fail": "FAILED"}[level]
-                click.secho(f"{word:<8}{subject}  {summary}", fg=colour)
-        for f in report.failures:
-            click.secho(f"FAIL  {f.subject}: {f.check}: {f.detail}", fg="red")
-        for f in report.warnings:
-            click.secho(f"warn  {f.subject}: {f.check}: {f.detail}", fg="yellow")
+        print_findings(report, quiet)
         about = f"bundle {report.bundle_id or '?'} exported {report.exported_at or '?'}"
         if report.ok:
             click.echo(f"All checks passed: {report.documents} documents, {report.checkpoints} checkpoints, "

@@ -108,15 +108,7 @@ def verify(ctx: click.Context, docs: tuple[str, ...], all_: bool, quiet: bool, a
     if as_json:
         _echo_json(report.as_json())
     else:
-        if not quiet:
-            for subject, level, summary in report.by_subject():
-                colour = {"ok": None, "warning": "yellow", "fail": "red"}[level]
-                word = {"ok": "ok", "warning": "warning", "fail": "FAILED"}[level]
-                click.secho(f"{word:<8}{subject}  {summary}", fg=colour)
-        for f in report.failures:
-            click.secho(f"FAIL  {f.subject}: {f.check}: {f.detail}", fg="red")
-        for f in report.warnings:
-            click.secho(f"warn  {f.subject}: {f.check}: {f.detail}", fg="yellow")
+        print_findings(report, quiet)
         mb = report.bytes_hashed / 1e6
         verdict = "All checks passed" if report.ok else f"{len(report.failures)} check(s) FAILED"
         rate = f", {mb / report.seconds:.0f} MB/s" if report.seconds > 0 and mb else ""
@@ -126,6 +118,22 @@ def verify(ctx: click.Context, docs: tuple[str, ...], all_: bool, quiet: bool, a
         )
     if not report.ok:
         ctx.exit(ExitCode.FAILURES)
+
+
+def print_findings(report: Any, quiet: bool) -> None:
+    """A verify report for people: one line per subject (unless ``quiet``), then every failure and warning.
+
+    Shared by `verify` and `verify-bundle`; ``report`` has ``by_subject()``, ``failures`` and ``warnings``.
+    """
+    if not quiet:
+        for subject, level, summary in report.by_subject():
+            colour = {"ok": None, "warning": "yellow", "fail": "red"}[level]
+            word = {"ok": "ok", "warning": "warning", "fail": "FAILED"}[level]
+            click.secho(f"{word:<8}{subject}  {summary}", fg=colour)
+    for f in report.failures:
+        click.secho(f"FAIL  {f.subject}: {f.check}: {f.detail}", fg="red")
+    for f in report.warnings:
+        click.secho(f"warn  {f.subject}: {f.check}: {f.detail}", fg="yellow")
 
 
 @cli.group()

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import multiprocessing
 import os
+import signal
 import stat
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,11 +171,170 @@ def analyse(extraction: ingest.Extraction) -> tuple[ingest.Classification | None
     return classification, rows, None
 
 
+WORKER_DIED = "a worker process died while extracting this file (crash, out of memory or killed)"
+CRASH_ENV = "SIGILLO_TEST_WORKER_CRASH"  # tests only: a worker exits abruptly on a file whose name contains this
+
+# What extracting one stored file gives back (plain, picklable data):
+#   ("ok", pages, warnings, classification, fields, problem) | ("input", reason) | ("error", reason)
+#   | ("missing", message, hint)
+JobResult = tuple
+
+
+def _should_die(shown: str) -> bool:
+    """Tests only: read in the main process (a forkserver keeps the environment of its first start)."""
+    crash = os.environ.get(CRASH_ENV)
+    return bool(crash) and crash in shown
+
+
+def extract_job(blob_path: str, options: ingest.ExtractOptions, shown: str, catch_all: bool = True,
+                die: bool = False) -> JobResult:
+    """Read one stored original: text layer or OCR, then classification and fields.
+
+    Module-level (and free of archive state) so that it runs in a worker process under any start method; the
+    catalog is written by the main process alone from what this returns.
+    """
+    if die and multiprocessing.parent_process() is not None:
+        os._exit(70)
+    try:
+        extraction = ingest.extract(Path(blob_path), options)
+        classification, fields, problem = analyse(extraction)
+    except IngestMissingTool as exc:
+        return ("missing", str(exc), exc.hint)
+    except InputError as exc:
+        return ("input", str(exc))
+    except Exception as exc:
+        if not catch_all:
+            raise
+        log.warning("extraction of %s failed", shown, exc_info=True)
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return ("error", f"extraction failed ({type(exc).__name__}: {first_line})")
+    pages = [
+        PageRow(
+            number=p.number, method=p.method, text=p.text, width=p.width, height=p.height, unit=p.unit,
+            dpi=p.dpi, confidence=p.confidence,
+            words=tuple((w.text, *(round(c, 2) for c in w.bbox), w.confidence, w.line) for w in p.words),
+            warnings=p.warnings, seconds=p.seconds,
+        )
+        for p in extraction.pages
+    ]
+    return ("ok", pages, tuple(extraction.warnings), classification, fields, problem)
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's business: it stops the pool
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A file stored and waiting for its extraction."""
+
+    path: Path
+    shown: str
+    sha256: str
+    size: int
+    kind: str
+    media_type: str
+    created: bool
+    started: float
+
+
+class _Pool:
+    """Extraction in worker processes, at most ``2 × workers`` documents in flight; results are catalogued by the
+    main process as they come back (so SQLite keeps one writer). Pages of one document stay in one worker."""
+
+    def __init__(self, batch: _Batch, workers: int) -> None:
+        self.batch = batch
+        self.workers = workers
+        self.limit = 2 * workers
+        self.inflight: dict[Future[JobResult], tuple[_Pending, str, ingest.ExtractOptions]] = {}
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["ingest", "ingest.classify", "ingest.fields", "archive.pipeline"])
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init)
+
+    def submit(self, p: _Pending, blob_path: str, options: ingest.ExtractOptions) -> None:
+        while len(self.inflight) >= self.limit:
+            self.drain(block=True)
+        try:
+            fut = self._submit(p, blob_path, options)
+        except BrokenProcessPool:  # broke since the last look: recover, then submit to the new pool
+            self.drain(block=True)
+            fut = self._submit(p, blob_path, options)
+        self.inflight[fut] = (p, blob_path, options)
+
+    def _submit(self, p: _Pending, blob_path: str, options: ingest.ExtractOptions) -> Future[JobResult]:
+        return self.executor.submit(extract_job, blob_path, options, p.shown, True, _should_die(p.shown))
+
+    def busy_with(self, sha256: str) -> bool:
+        return any(p.sha256 == sha256 for p, _, _ in self.inflight.values())
+
+    def drain(self, block: bool) -> None:
+        """Catalog every finished extraction (waiting for at least one when ``block``)."""
+        if not self.inflight:
+            return
+        done, _ = wait(list(self.inflight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        broken: list[tuple[_Pending, str, ingest.ExtractOptions]] = []
+        for fut in [f for f in self.inflight if f in done]:  # in submission order
+            job = self.inflight.pop(fut)
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                broken.append(job)
+                continue
+            except Exception as exc:  # e.g. a result that could not be sent back
+                result = ("error", f"extraction failed ({type(exc).__name__}: {exc})")
+            self.batch.finish(job[0], result)
+        if broken:
+            self.recover(broken)
+
+    def recover(self, broken: list[tuple[_Pending, str, ingest.ExtractOptions]]) -> None:
+        """A worker died: every document in flight was lost with the pool. Start a new pool and extract each of
+        them again, one at a time, so that only the file that kills a worker fails."""
+        doomed = broken + list(self.inflight.values())
+        self.inflight.clear()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new()
+        for p, blob_path, options in doomed:
+            try:
+                result = self._submit(p, blob_path, options).result()
+            except BrokenProcessPool:
+                result = ("error", WORKER_DIED)
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = self._new()
+            except Exception as exc:
+                result = ("error", f"extraction failed ({type(exc).__name__}: {exc})")
+            self.batch.finish(p, result)
+
+    def finish_all(self) -> None:
+        while self.inflight:
+            self.drain(block=True)
+
+    def close(self, abort: bool) -> None:
+        """Stop the workers; on ``abort`` (Ctrl-C, a missing tool) without waiting for the documents in flight
+        (their originals are stored but not catalogued: the next run of the same command catalogs them)."""
+        if abort:
+            procs = list((getattr(self.executor, "_processes", None) or {}).values())
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+            self.inflight.clear()
+        else:
+            self.executor.shutdown(wait=True)
+
+
 class _Batch:
     """The state of one running ingest."""
 
-    def __init__(self, archive: Archive, command: str, on_outcome: Callable[[FileOutcome], None]) -> None:
+    def __init__(self, archive: Archive, command: str, on_outcome: Callable[[FileOutcome], None],
+                 workers: int = 1) -> None:
         self.archive = archive
+        self.pool: _Pool | None = None
         self.catalog = archive.catalog
         self.options = extract_options(archive)
         self.on_outcome = on_outcome
@@ -180,6 +343,8 @@ class _Batch:
         self.unflushed = 0
         self.current = Path()  # the file being ingested (for the quarantine)
         self.last_flush = time.monotonic()
+        if workers > 1:
+            self.pool = _Pool(self, workers)
 
     def report(self, outcome: FileOutcome) -> None:
         s = self.summary
@@ -236,6 +401,11 @@ class _Batch:
         except OSError as exc:
             return self.fail(shown, f"cannot read: {exc.strerror or exc}", started)
 
+        if self.pool is not None:
+            self.pool.drain(block=False)  # catalog what has come back meanwhile
+            while self.pool.busy_with(sha256):  # the same bytes, met again before the first copy was catalogued
+                self.pool.drain(block=True)
+            self.current = item.path
         first = self.catalog.find_document(sha256)
         if first is not None:
             with self.catalog.transaction():
@@ -259,48 +429,48 @@ class _Batch:
         except OSError as exc:
             return self.fail(shown, f"cannot read: {exc.strerror or exc}", started, sha256)
 
-        try:
-            extraction = ingest.extract(blob.path, self.options)
-        except IngestMissingTool as exc:
-            raise MissingToolError(str(exc), hint=exc.hint) from exc
-        except InputError as exc:
-            # Never catalogued, so not yet evidence: do not leave an orphan object behind.
-            if blob.created:
-                self.archive.store.discard(sha256)
-            return self.fail(shown, str(exc), started, sha256)
+        pending = _Pending(item.path, shown, sha256, size, info.kind, info.media_type, blob.created, started)
+        if self.pool is None:
+            self.finish(pending, extract_job(str(blob.path), self.options, shown, catch_all=False))
+        else:
+            self.pool.submit(pending, str(blob.path), self.options)
+        return None
 
-        classification, fields, problem = analyse(extraction)
-        pages = [
-            PageRow(
-                number=p.number, method=p.method, text=p.text, width=p.width, height=p.height, unit=p.unit,
-                dpi=p.dpi, confidence=p.confidence,
-                words=tuple((w.text, *(round(c, 2) for c in w.bbox), w.confidence, w.line) for w in p.words),
-                warnings=p.warnings, seconds=p.seconds,
-            )
-            for p in extraction.pages
-        ]
-        warnings = tuple(extraction.warnings) + tuple(
-            f"page {p.number}: {w}" for p in extraction.pages for w in p.warnings
+    def finish(self, p: _Pending, result: JobResult) -> None:
+        """Catalog (or fail) one stored file from what its extraction returned. Runs in the main process only."""
+        self.current = p.path
+        kind = result[0]
+        if kind == "missing":
+            raise MissingToolError(result[1], hint=result[2])
+        if kind in ("input", "error"):
+            # Never catalogued, so not yet evidence: do not leave an orphan object behind.
+            if p.created:
+                self.archive.store.discard(p.sha256)
+            return self.fail(p.shown, result[1], p.started, p.sha256)
+        _, pages, ext_warnings, classification, fields, problem = result
+        warnings = tuple(ext_warnings) + tuple(
+            f"page {pg.number}: {w}" for pg in pages for w in pg.warnings
         ) + ((problem,) if problem else ())
         when = now_utc()
         doc = DocumentRow(
-            id=sha256, size=size, kind=info.kind, media_type=info.media_type,
-            original_name=display_path(path.name), source_path=shown, page_count=len(pages),
+            id=p.sha256, size=p.size, kind=p.kind, media_type=p.media_type,
+            original_name=display_path(p.path.name), source_path=p.shown, page_count=len(pages),
             doc_type=classification.doc_type if classification else None,
             language=classification.language if classification else None,
             ingested_at=when, batch_id=self.summary.batch_id, warnings=warnings, indexed=False,
             doc_type_score=classification.score if classification else None,
         )
         with self.catalog.transaction():  # the document and its audit entry commit together
-            self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, shown, "new", when), fields)
+            self.catalog.add_document(doc, pages, SightingRow(self.summary.batch_id, p.shown, "new", when), fields)
             self.archive.audit.append(
-                "ingest", [sha256], file=shown, size=size, media_type=info.media_type, batch_id=self.summary.batch_id
+                "ingest", [p.sha256], file=p.shown, size=p.size, media_type=p.media_type,
+                batch_id=self.summary.batch_id,
             )
         self.unflushed += 1
         self.report(
-            FileOutcome(shown, "new", sha256, size, info.media_type, pages=len(pages),
-                        ocr_pages=sum(p.method != "text" for p in pages), warnings=warnings,
-                        seconds=time.monotonic() - started)
+            FileOutcome(p.shown, "new", p.sha256, p.size, p.media_type, pages=len(pages),
+                        ocr_pages=sum(pg.method != "text" for pg in pages), warnings=warnings,
+                        seconds=time.monotonic() - p.started)
         )
         self.maybe_flush()
         return None
@@ -330,23 +500,33 @@ def ingest_paths(
     exclude: Iterable[str] = (),
     command: str = "ingest",
     on_outcome: Callable[[FileOutcome], None] = lambda o: None,
+    workers: int | None = None,
 ) -> BatchSummary:
     """Ingest every file under ``paths`` into ``archive``. Call with the archive's write lock held.
+
+    ``workers`` > 1 extracts (text layer, OCR, classification, fields) in that many worker processes while this
+    process discovers, hashes, stores and catalogs; outcomes may then come back out of order. ``None`` or 1:
+    everything in this process, one file after the other.
 
     Raises:
         MissingToolError: tesseract is needed and missing (the batch stops: nothing else could be OCR'd).
     """
     started = time.monotonic()
     archive.store.sweep_tmp()
-    batch = _Batch(archive, command, on_outcome)
+    batch = _Batch(archive, command, on_outcome, workers or 1)
     status = "done"
     try:
         batch.flush()  # documents an interrupted run catalogued but did not index
         for item in discover(paths, exclude):
             batch.one(item)
+        if batch.pool is not None:
+            batch.pool.finish_all()
+            batch.pool.close(abort=False)
     except BaseException as exc:  # Ctrl-C, a missing tool, a crash: what was done stays done
         status = "interrupted"
         batch.summary.interrupted = isinstance(exc, KeyboardInterrupt)
+        if batch.pool is not None:
+            batch.pool.close(abort=True)
         raise
     finally:
         batch.maybe_flush(force=True)

@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from archive.bundle import export_bundle, safe_file_name, select_documents
-from archive.cli import cli
 from archive.core import Archive
+from tests.cli_runner import inbox, run
 from tests.conftest import CORPUS
 from tests.tsa_server import OPENSSL, closed_port_url
 
@@ -49,24 +48,10 @@ def doc_id(name: str) -> str:
     return hashlib.sha256((CORPUS / name).read_bytes()).hexdigest()
 
 
-def invoke(home: Path | None, *args: str, env: dict[str, str | None] | None = None) -> Result:
-    env = {"SIGILLO_KEY_PASSPHRASE": None, **(env or {})}
-    prefix = ["--home", str(home)] if home is not None else []
-    return CliRunner().invoke(cli, [*prefix, *args], env=env, prog_name="sigillo", catch_exceptions=False)
 
 
-def run(home: Path | None, *args: str, expect: int = 0, env: dict[str, str | None] | None = None) -> Result:
-    result = invoke(home, *args, env=env)
-    assert result.exit_code == expect, f"exit {result.exit_code}, expected {expect}:\n{result.output}"
-    assert "Traceback" not in result.output
-    return result
 
 
-def inbox(folder: Path, names: tuple[str, ...]) -> Path:
-    folder.mkdir(parents=True)
-    for name in names:
-        shutil.copy2(CORPUS / name, folder / name)
-    return folder
 
 
 def build_archive(base: Path) -> Path:

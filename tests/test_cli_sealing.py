@@ -27,11 +27,10 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms, tsp
-from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 
-from archive.cli import cli
 from archive.core import os_user
+from tests.cli_runner import inbox, invoke, run
 from tests.conftest import CORPUS
 from tests.tsa_server import (
     OPENSSL,
@@ -54,24 +53,10 @@ def doc_id(name: str) -> str:
     return hashlib.sha256((CORPUS / name).read_bytes()).hexdigest()
 
 
-def invoke(home: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
-    """`sigillo --home HOME ARGS…`, with no key passphrase in the environment unless ``env`` gives one."""
-    env = {"SIGILLO_KEY_PASSPHRASE": None, **(env or {})}
-    return CliRunner().invoke(cli, ["--home", str(home), *args], env=env, prog_name="sigillo", catch_exceptions=False)
 
 
-def run(home: Path, *args: str, expect: int = 0, env: dict[str, str | None] | None = None) -> Result:
-    result = invoke(home, *args, env=env)
-    assert result.exit_code == expect, f"exit {result.exit_code}, expected {expect}:\n{result.output}"
-    assert "Traceback" not in result.output
-    return result
 
 
-def inbox(folder: Path, names: tuple[str, ...]) -> Path:
-    folder.mkdir(parents=True)
-    for name in names:
-        shutil.copy2(CORPUS / name, folder / name)
-    return folder
 
 
 @contextmanager
