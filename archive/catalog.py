@@ -518,6 +518,13 @@ class Catalog:
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
 
+    def unsealed_documents(self) -> list[DocumentRow]:
+        """Documents without a seal yet, in the order they were catalogued."""
+        rows = self.db.execute(
+            "SELECT d.* FROM documents d LEFT JOIN seals s ON s.doc_id = d.id WHERE s.doc_id IS NULL ORDER BY d.rowid"
+        ).fetchall()
+        return [_document(r) for r in rows]
+
     def iter_documents(self) -> Iterator[DocumentRow]:
         for row in self.db.execute("SELECT * FROM documents ORDER BY rowid"):
             yield _document(row)

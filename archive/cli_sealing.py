@@ -175,7 +175,7 @@ def keys_show(ctx: click.Context, as_json: bool) -> None:
     seal_info = describe_certificate(archive.keys.seal_certificate())
     chain = [describe_certificate(c) for c in archive.keys.seal_chain_certs()]
     tsa_info = describe_certificate(archive.keys.local_tsa_roots()[0]) if not archive.settings.tsa_url else None
-    encrypted = b"ENCRYPTED" in archive.keys.seal_key.read_bytes()[:64]
+    encrypted = archive.keys.seal_key_encrypted()
     tsa = archive.settings.tsa_url or "local"
     if as_json:
         _echo_json({

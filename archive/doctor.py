@@ -22,7 +22,7 @@ from typing import Any
 
 from .core import Archive, now_utc
 from .errors import SigilloError
-from .sealing import checkpoints, unsealed_documents
+from .sealing import checkpoints
 
 __all__ = ["DoctorReport", "Finding", "diagnose", "repair"]
 
@@ -88,7 +88,7 @@ def diagnose(archive: Archive) -> DoctorReport:
         add(Finding("index", f"{len(unindexed)} document{'s' if len(unindexed) != 1 else ''}",
                     "catalogued but not in the search index: " + ", ".join(d[:12] for d in unindexed[:5])
                     + (" …" if len(unindexed) > 5 else "")))
-    unsealed = [d.id for d in unsealed_documents(archive.catalog)]
+    unsealed = [d.id for d in archive.catalog.unsealed_documents()]
     if unsealed:
         add(Finding("unsealed", f"{len(unsealed)} document{'s' if len(unsealed) != 1 else ''}",
                     "not in any checkpoint: " + ", ".join(d[:12] for d in unsealed[:5])

@@ -16,8 +16,9 @@ The private keys never leave these files: no command prints, logs or exports the
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,11 @@ class KeyFiles:
             chain = sk.load_certificates(self.seal_chain) if self.seal_chain.is_file() else []
             sk.check_key_matches(key, cert)
         return sk.Identity(key, cert, chain)
+
+    def seal_key_encrypted(self) -> bool:
+        """Whether the seal key file is passphrase-encrypted (read from its PEM label, never decrypted)."""
+        with _key_errors("the archive's seal key"):
+            return b"ENCRYPTED" in self.seal_key.read_bytes()[:64]
 
     def seal_certificate(self) -> x509.Certificate:
         with _key_errors("the archive's seal certificate"):
@@ -176,25 +182,17 @@ def import_identity(
     return old_info, sk.describe_certificate(cert)
 
 
-class _key_errors:
+@contextlib.contextmanager
+def _key_errors(what: str) -> Iterator[None]:
     """Turn the signing package's key errors into KeyProblemError, naming what was being loaded."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc is None:
-            return False
-        if isinstance(exc, PassphraseError):
-            raise KeyProblemError(f"{self.what} is encrypted and no passphrase, or a wrong one, was given") from exc
-        if isinstance(exc, KeyFileError):
-            raise KeyProblemError(f"{self.what}: {exc}") from exc
-        if isinstance(exc, FileNotFoundError):
-            raise KeyProblemError(
-                f"{self.what} is missing ({exc.filename})",
-                hint="restore the keys/ folder from a backup, or install a key with `sigillo keys import`",
-            ) from exc
-        return False
+    try:
+        yield
+    except PassphraseError as exc:
+        raise KeyProblemError(f"{what} is encrypted and no passphrase, or a wrong one, was given") from exc
+    except KeyFileError as exc:
+        raise KeyProblemError(f"{what}: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise KeyProblemError(
+            f"{what} is missing ({exc.filename})",
+            hint="restore the keys/ folder from a backup, or install a key with `sigillo keys import`",
+        ) from exc

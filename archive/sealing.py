@@ -259,15 +259,6 @@ def _row(row: object) -> CheckpointRow:
     return CheckpointRow(**data)
 
 
-def unsealed_documents(catalog: Catalog) -> list[DocumentRow]:
-    from .catalog import _document
-
-    rows = catalog.db.execute(
-        "SELECT d.* FROM documents d LEFT JOIN seals s ON s.doc_id = d.id WHERE s.doc_id IS NULL ORDER BY d.rowid"
-    ).fetchall()
-    return [_document(r) for r in rows]
-
-
 def make_checkpoint(
     layout: Layout,
     catalog: Catalog,
@@ -288,7 +279,7 @@ def make_checkpoint(
     documents it seals. Raises KeyProblemError when the seal key cannot be used (the documents then stay
     unsealed, not lost).
     """
-    docs = unsealed_documents(catalog)
+    docs = catalog.unsealed_documents()
     previous = last_checkpoint(catalog)
     head = audit.head()
     if not docs and not (anchor_audit and audit.unanchored(previous.audit_seq if previous else 0)):

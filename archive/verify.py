@@ -19,6 +19,7 @@ evidence, it is not complete yet.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 
 from signing import cms, merkle
 from signing import timestamp as ts
+from signing.digest import sha256_file
 from signing.errors import SignatureInvalidError, TimestampError
 
 from .audit import GENESIS, check_chain
@@ -242,7 +244,7 @@ def _check_document(
     subject = _doc_label(doc)
     path = archive.store.path(doc.id)
     try:
-        actual, size = _hash(path)
+        actual, size = sha256_file(path)
         report.bytes_hashed += size
         if actual != doc.id:
             report.add(FAIL, subject, "bytes", f"the stored original was changed: it now hashes to {actual[:12]}…")
@@ -282,16 +284,8 @@ def _check_document(
 
 
 def _record(raw: bytes) -> dict[str, Any] | None:
-    import json
-
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _hash(path: Any) -> tuple[str, int]:
-    from signing.digest import sha256_file
-
-    return sha256_file(path)
