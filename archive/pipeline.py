@@ -154,12 +154,12 @@ def extract_options(archive: Archive) -> ingest.ExtractOptions:
     )
 
 
-def analyse(extraction: ingest.Extraction) -> tuple[ingest.Classification | None, list[FieldRow], str | None]:
+def analyse(pages: tuple[ingest.Page, ...]) -> tuple[ingest.Classification | None, list[FieldRow], str | None]:
     """Classify the document and extract its fields. Never raises: a document is archived even when its
     fields cannot be read (the problem comes back as a warning, and the error is logged)."""
     try:
-        classification = classify(extraction.pages)
-        found = extract_fields(extraction.pages, classification.doc_type, classification.language)
+        classification = classify(pages)
+        found = extract_fields(pages, classification.doc_type, classification.language)
     except Exception as exc:
         log.warning("field extraction failed", exc_info=True)
         return None, [], f"fields could not be extracted ({type(exc).__name__}: {exc})"
@@ -197,7 +197,7 @@ def extract_job(blob_path: str, options: ingest.ExtractOptions, shown: str, catc
         os._exit(70)
     try:
         extraction = ingest.extract(Path(blob_path), options)
-        classification, fields, problem = analyse(extraction)
+        classification, fields, problem = analyse(extraction.pages)
     except IngestMissingTool as exc:
         return ("missing", str(exc), exc.hint)
     except InputError as exc:
@@ -208,16 +208,42 @@ def extract_job(blob_path: str, options: ingest.ExtractOptions, shown: str, catc
         log.warning("extraction of %s failed", shown, exc_info=True)
         first_line = (str(exc).strip().splitlines() or [""])[0]
         return ("error", f"extraction failed ({type(exc).__name__}: {first_line})")
-    pages = [
+    return ("ok", _page_rows(extraction.pages), tuple(extraction.warnings), classification, fields, problem)
+
+
+def _page_rows(pages: Iterable[ingest.Page]) -> list[PageRow]:
+    return [
         PageRow(
             number=p.number, method=p.method, text=p.text, width=p.width, height=p.height, unit=p.unit,
             dpi=p.dpi, confidence=p.confidence,
             words=tuple((w.text, *(round(c, 2) for c in w.bbox), w.confidence, w.line) for w in p.words),
             warnings=p.warnings, seconds=p.seconds,
         )
-        for p in extraction.pages
+        for p in pages
     ]
-    return ("ok", pages, tuple(extraction.warnings), classification, fields, problem)
+
+
+def page_job(blob_path: str, number: int, options: ingest.ExtractOptions, shown: str, die: bool = False) -> JobResult:
+    """Read one page of a stored original (for a document whose pages are spread over the workers):
+    ``("page", Page)`` or a failure as for :func:`extract_job`."""
+    if die and multiprocessing.parent_process() is not None:
+        os._exit(70)
+    try:
+        return ("page", ingest.extract_page(Path(blob_path), number, options))
+    except IngestMissingTool as exc:
+        return ("missing", str(exc), exc.hint)
+    except InputError as exc:
+        return ("input", str(exc))
+    except Exception as exc:
+        log.warning("extraction of page %d of %s failed", number, shown, exc_info=True)
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return ("error", f"extraction failed on page {number} ({type(exc).__name__}: {first_line})")
+
+
+def analyse_job(pages: tuple[ingest.Page, ...]) -> JobResult:
+    """Classification and fields of a document whose pages were read by :func:`page_job`."""
+    classification, fields, problem = analyse(pages)
+    return ("ok", _page_rows(pages), (), classification, fields, problem)
 
 
 def _worker_init() -> None:
@@ -238,15 +264,45 @@ class _Pending:
     started: float
 
 
+@dataclass
+class _Split:
+    """A document whose pages are read by several workers, then classified as a whole."""
+
+    pending: _Pending
+    blob_path: str
+    outstanding: int
+    pages: dict[int, ingest.Page] = field(default_factory=dict)
+    failure: JobResult | None = None  # of the lowest-numbered page that failed
+    failed_page: int = 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One unit of work in a worker: a whole document, one page of a split document, or a split document's
+    classification and fields once all its pages are read."""
+
+    pending: _Pending
+    blob_path: str
+    stage: str  # "whole" | "page" | "analyse"
+    split: _Split | None = None
+    number: int = 0
+
+
 class _Pool:
-    """Extraction in worker processes, at most ``2 × workers`` documents in flight; results are catalogued by the
-    main process as they come back (so SQLite keeps one writer). Pages of one document stay in one worker."""
+    """Extraction in worker processes, at most ``2 × workers`` jobs in flight; results are catalogued by the main
+    process as they come back (so SQLite keeps one writer).
+
+    A scanned document of several pages (a multi-page TIFF, an image-only PDF) is split: each page is a job of
+    its own, so that one long document keeps every core busy instead of one; its classification and fields are
+    one more job once all its pages are back. Other documents are one job each (a text layer reads in
+    milliseconds: splitting it would cost more than it saves).
+    """
 
     def __init__(self, batch: _Batch, workers: int) -> None:
         self.batch = batch
         self.workers = workers
         self.limit = 2 * workers
-        self.inflight: dict[Future[JobResult], tuple[_Pending, str, ingest.ExtractOptions]] = {}
+        self.inflight: dict[Future[JobResult], _Job] = {}
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -257,30 +313,48 @@ class _Pool:
             ctx = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init)
 
-    def submit(self, p: _Pending, blob_path: str, options: ingest.ExtractOptions) -> None:
-        while len(self.inflight) >= self.limit:
+    def submit(self, p: _Pending, blob_path: str, pages: int = 1, split: bool = False) -> None:
+        """Extract one stored document: as one job, or (``split``) as one job per page."""
+        if not split or pages < 2:
+            self._queue(_Job(p, blob_path, "whole"))
+            return
+        state = _Split(p, blob_path, outstanding=pages)
+        for number in range(1, pages + 1):
+            self._queue(_Job(p, blob_path, "page", state, number))
+
+    def _queue(self, job: _Job, wait_for_room: bool = True) -> None:
+        while wait_for_room and len(self.inflight) >= self.limit:
             self.drain(block=True)
         try:
-            fut = self._submit(p, blob_path, options)
+            fut = self._submit(job)
         except BrokenProcessPool:  # broke since the last look: recover, then submit to the new pool
             self.drain(block=True)
-            fut = self._submit(p, blob_path, options)
-        self.inflight[fut] = (p, blob_path, options)
+            fut = self._submit(job)
+        self.inflight[fut] = job
 
-    def _submit(self, p: _Pending, blob_path: str, options: ingest.ExtractOptions) -> Future[JobResult]:
-        return self.executor.submit(extract_job, blob_path, options, p.shown, True, _should_die(p.shown))
+    def _submit(self, job: _Job) -> Future[JobResult]:
+        options, shown = self.batch.options, job.pending.shown
+        if job.stage == "page":
+            return self.executor.submit(page_job, job.blob_path, job.number, options, shown, _should_die(shown))
+        if job.stage == "analyse":
+            assert job.split is not None
+            pages = tuple(job.split.pages[n] for n in sorted(job.split.pages))
+            return self.executor.submit(analyse_job, pages)
+        return self.executor.submit(extract_job, job.blob_path, options, shown, True, _should_die(shown))
 
     def busy_with(self, sha256: str) -> bool:
-        return any(p.sha256 == sha256 for p, _, _ in self.inflight.values())
+        return any(job.pending.sha256 == sha256 for job in self.inflight.values())
 
     def drain(self, block: bool) -> None:
         """Catalog every finished extraction (waiting for at least one when ``block``)."""
         if not self.inflight:
             return
         done, _ = wait(list(self.inflight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        broken: list[tuple[_Pending, str, ingest.ExtractOptions]] = []
+        broken: list[_Job] = []
         for fut in [f for f in self.inflight if f in done]:  # in submission order
-            job = self.inflight.pop(fut)
+            job = self.inflight.pop(fut, None)
+            if job is None:  # already taken care of by a recovery below
+                continue
             try:
                 result = fut.result()
             except BrokenProcessPool:
@@ -288,27 +362,47 @@ class _Pool:
                 continue
             except Exception as exc:  # e.g. a result that could not be sent back
                 result = ("error", f"extraction failed ({type(exc).__name__}: {exc})")
-            self.batch.finish(job[0], result)
+            if job.stage == "page":
+                self._page_done(job, result)
+            else:
+                self.batch.finish(job.pending, result)
         if broken:
             self.recover(broken)
 
-    def recover(self, broken: list[tuple[_Pending, str, ingest.ExtractOptions]]) -> None:
-        """A worker died: every document in flight was lost with the pool. Start a new pool and extract each of
-        them again, one at a time, so that only the file that kills a worker fails."""
-        doomed = broken + list(self.inflight.values())
+    def _page_done(self, job: _Job, result: JobResult) -> None:
+        state = job.split
+        assert state is not None
+        state.outstanding -= 1
+        if result[0] == "page":
+            state.pages[job.number] = result[1]
+        elif state.failure is None or job.number < state.failed_page:
+            state.failure, state.failed_page = result, job.number
+        if state.outstanding:
+            return
+        if state.failure is not None:
+            self.batch.finish(state.pending, state.failure)
+        else:  # tiny next to OCR: queued without waiting for room
+            self._queue(_Job(state.pending, state.blob_path, "analyse", state), wait_for_room=False)
+
+    def recover(self, broken: list[_Job]) -> None:
+        """A worker died: every job in flight was lost with the pool. Start a new pool and extract each document
+        concerned again, whole and one at a time, so that only the file that kills a worker fails."""
+        doomed: dict[str, _Job] = {}
+        for job in broken + list(self.inflight.values()):
+            doomed.setdefault(job.pending.sha256, job)
         self.inflight.clear()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._new()
-        for p, blob_path, options in doomed:
+        for job in doomed.values():
             try:
-                result = self._submit(p, blob_path, options).result()
+                result = self._submit(_Job(job.pending, job.blob_path, "whole")).result()
             except BrokenProcessPool:
                 result = ("error", WORKER_DIED)
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = self._new()
             except Exception as exc:
                 result = ("error", f"extraction failed ({type(exc).__name__}: {exc})")
-            self.batch.finish(p, result)
+            self.batch.finish(job.pending, result)
 
     def finish_all(self) -> None:
         while self.inflight:
@@ -433,7 +527,8 @@ class _Batch:
         if self.pool is None:
             self.finish(pending, extract_job(str(blob.path), self.options, shown, catch_all=False))
         else:
-            self.pool.submit(pending, str(blob.path), self.options)
+            scanned = info.kind == "tiff" or (info.kind == "pdf" and not info.has_text_layer)
+            self.pool.submit(pending, str(blob.path), info.page_count, split=scanned)
         return None
 
     def finish(self, p: _Pending, result: JobResult) -> None:

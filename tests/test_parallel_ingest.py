@@ -103,3 +103,41 @@ def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def _no_crash_env(monkeypatch):
     monkeypatch.delenv(CRASH_ENV, raising=False)
+
+
+SPLIT = ("contract-it-03.pdf", "contract-en-02.tiff")  # an image-only PDF and a TIFF, two pages each
+
+
+@pytest.mark.ocr
+def test_pages_of_one_scanned_document_are_spread_over_workers(tmp_path):
+    """Each page of a multi-page scan is its own job; the catalogued document is the same as with one worker."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in SPLIT:
+        shutil.copy2(CORPUS / name, inbox / name)
+    one = ingest(tmp_path / "one", inbox, 1, expect=0)
+    two = ingest(tmp_path / "two", inbox, 2, expect=0)
+    assert {n: (o["status"], o["pages"]) for n, o in two.items()} == {n: ("new", 2) for n in SPLIT}
+    assert {n: o["pages"] for n, o in one.items()} == {n: o["pages"] for n, o in two.items()}
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    with Archive.open(tmp_path / "one") as a1, Archive.open(tmp_path / "two") as a2:
+        for o in two.values():
+            first, second = a1.catalog.pages(o["id"]), a2.catalog.pages(o["id"])
+            assert [(p.number, p.method, p.text) for p in first] == [(p.number, p.method, p.text) for p in second]
+    run("verify", home=tmp_path / "two")
+
+
+@pytest.mark.ocr
+def test_a_worker_that_dies_on_a_page_fails_only_that_document(tmp_path, monkeypatch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in (*SPLIT, SCANS[0]):
+        shutil.copy2(CORPUS / name, inbox / name)
+    monkeypatch.setenv(CRASH_ENV, SPLIT[1])
+    home = tmp_path / "home"
+    outcomes = ingest(home, inbox, 2)
+    assert outcomes[SPLIT[1]]["status"] == "failed" and outcomes[SPLIT[1]]["reason"] == WORKER_DIED
+    assert outcomes[SPLIT[0]]["status"] == outcomes[SCANS[0]]["status"] == "new"
+    with Archive.open(home) as archive:
+        assert not archive.store.path(outcomes[SPLIT[1]]["id"]).exists(), "no orphan blob left behind"
+    run("verify", home=home)
