@@ -329,9 +329,30 @@ class Catalog:
         """A random id given to the archive when it was created: the origin of its checkpoints."""
         return str(self.db.execute("SELECT value FROM meta WHERE key = 'archive_id'").fetchone()[0])
 
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                            "excluded.value", (key, value))
+
     # -- batches ---------------------------------------------------------------------------------------------
     def begin_batch(self, batch_id: str, command: str, os_user: str, host: str, started_at: str) -> None:
+        """Record a new batch as 'running'. The caller holds the archive's write lock, so a batch still marked
+        'running' belongs to a process that died (kill -9, power loss): it is closed first, as 'interrupted', with
+        the counts of what it did get done (otherwise it would stay 'running' for ever after the re-run)."""
         with self.transaction():
+            self.db.execute(
+                "UPDATE batches SET status = 'interrupted', finished_at = COALESCE(finished_at, ?),"
+                " new = (SELECT count(*) FROM sightings s WHERE s.batch_id = batches.id AND s.outcome = 'new'),"
+                " duplicates = (SELECT count(*) FROM sightings s"
+                "               WHERE s.batch_id = batches.id AND s.outcome = 'duplicate'),"
+                " failed = (SELECT count(*) FROM failures f WHERE f.batch_id = batches.id)"
+                " WHERE status = 'running'",
+                (started_at,),
+            )
             self.db.execute(
                 "INSERT INTO batches (id, command, os_user, host, started_at) VALUES (?, ?, ?, ?, ?)",
                 (batch_id, command, os_user, host, started_at),
@@ -504,6 +525,33 @@ class Catalog:
                 (doc_id, name, _dump(old), _dump(new), os_user, host, at),
             )
             self.db.execute("UPDATE documents SET indexed = 0 WHERE id = ?", (doc_id,))
+
+    def field_values(
+        self, doc_types: Sequence[str], names: Sequence[str]
+    ) -> dict[str, tuple[DocumentRow, dict[str, str | tuple[str, ...]]]]:
+        """Every document of ``doc_types`` with the fields ``names`` as they stand now (corrections applied), in
+        three queries whatever the archive's size: for views over many documents (case files)."""
+        types, wanted = list(doc_types), list(names)
+        t_marks, n_marks = ",".join("?" * len(types)), ",".join("?" * len(wanted))
+        out: dict[str, tuple[DocumentRow, dict[str, str | tuple[str, ...]]]] = {}
+        for row in self.db.execute(f"SELECT * FROM documents WHERE doc_type IN ({t_marks}) ORDER BY rowid", types):
+            out[row["id"]] = (_document(row), {})
+        for row in self.db.execute(f"SELECT doc_id, name, value FROM fields WHERE name IN ({n_marks})", wanted):
+            if row["doc_id"] in out:
+                value = _load(row["value"])
+                assert value is not None
+                out[row["doc_id"]][1][row["name"]] = value
+        for row in self.db.execute(
+            f"SELECT doc_id, name, new_value FROM corrections WHERE name IN ({n_marks}) ORDER BY seq", wanted
+        ):
+            if row["doc_id"] in out:
+                values = out[row["doc_id"]][1]
+                new = _load(row["new_value"])
+                if new is None:
+                    values.pop(row["name"], None)
+                else:
+                    values[row["name"]] = new
+        return out
 
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY id")]

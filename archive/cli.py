@@ -6,6 +6,7 @@ and its exit code, Ctrl-C exits 130, anything else is an internal error whose tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -60,6 +61,10 @@ class _GuardedGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(ExitCode.INTERRUPTED)
+        except BrokenPipeError:  # the reader went away (`sigillo search … | head`): stop quietly, as cat does
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(ExitCode.OK)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:
@@ -188,46 +193,72 @@ def init(ctx: click.Context, languages: str | None, organization: str, passphras
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes for text extraction and OCR (default: the number of cores; 1: in this "
                    "process).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress and no line per ingested or duplicate file: only failures, warnings and a "
+                   "one-line summary (with --json: only the failed files and the summary).")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...], wait: float | None,
-           workers: int | None, as_json: bool) -> None:
+           workers: int | None, quiet: bool, as_json: bool) -> None:
     """Store, read (text layer or OCR) and index files and folders.
 
     Each file is identified by its content, not its name. Files already in the archive are reported as
     duplicates and not stored again. A file that cannot be ingested is named with the reason, and the batch
     goes on; the exit code is then 1.
 
+    Progress: on a terminal, a live bar (files done and to do, pages, pages/s, ETA, failures so far) under the
+    per-file lines, and a summary table at the end; into a log or a pipe, a plain `progress:` line on stderr
+    every 10 seconds (SIGILLO_PROGRESS_INTERVAL=SECONDS to change it), and the summary as two lines. stdout
+    stays pure JSON lines with --json.
+
     \b
     Examples:
       sigillo ingest scans/2024-11/
       sigillo ingest invoice.pdf contract.tiff --json
       sigillo ingest inbox/ --exclude '*.json' --exclude 'draft-*'
+      sigillo ingest /srv/scans/ --quiet          # from cron: failures and the summary only
     """
-    from .pipeline import FileOutcome, ingest_paths
+    from .pipeline import FileOutcome, discover, ingest_paths
+    from .progress import BatchProgress, choose_mode, is_terminal, summary_table, throughput
 
     archive = open_archive(ctx)
+    mode, stream = choose_mode(quiet=quiet, as_json=as_json)
+    progress: BatchProgress | None = None
 
     def show(o: FileOutcome) -> None:
+        if progress is not None:
+            progress.update(o)
+        if quiet and o.status != "failed":
+            return
         if as_json:
             _echo_json(o.as_json())
             return
+        echo = progress.echo if progress is not None else lambda text, colour=None: click.secho(text, fg=colour)
         short = (o.sha256 or "")[:12]
         if o.status == "new":
             how = "OCR" if o.ocr_pages == o.pages else "text layer" if o.ocr_pages == 0 else "text layer + OCR"
             extra = f"  ({o.pages} page{'s' if o.pages != 1 else ''}, {how}, {o.seconds:.1f} s)"
-            click.echo(f"new        {short}  {o.path}{extra}")
+            echo(f"new        {short}  {o.path}{extra}")
             for w in o.warnings:
-                click.echo(f"           warning: {w}")
+                echo(f"           warning: {w}")
         elif o.status == "duplicate":
-            click.echo(f"duplicate  {short}  {o.path}  (already archived as {o.duplicate_of})")
+            echo(f"duplicate  {short}  {o.path}  (already archived as {o.duplicate_of})")
         else:
-            click.secho(f"failed     {short:12}  {o.path}: {o.reason}", fg="red", err=False)
+            echo(f"failed     {short:12}  {o.path}: {o.reason}", "red")
 
     patterns = tuple(archive.settings.exclude) + exclude
     with archive.write_lock("ingest", wait):
-        summary = ingest_paths(archive, paths, exclude=patterns, on_outcome=show,
-                               workers=workers or os.cpu_count() or 1)
+        if mode != "off":  # the total for the ETA: one cheap walk of the folders, before the real one
+            progress = BatchProgress(sum(1 for _ in discover(paths, patterns)), mode=mode, stream=stream)
+        try:
+            if progress is not None:
+                progress.start()
+            summary = ingest_paths(archive, paths, exclude=patterns, on_outcome=show,
+                                   workers=workers or os.cpu_count() or 1)
+        finally:
+            if progress is not None:
+                progress.stop()
+    rate = throughput(summary.pages, summary.seconds)
     line = (
         f"{summary.files} file{'s' if summary.files != 1 else ''}: {summary.new} new, {summary.duplicates} "
         f"duplicate{'s' if summary.duplicates != 1 else ''}, {summary.failed} failed "
@@ -239,11 +270,22 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...]
         _echo_json({"summary": {"batch_id": summary.batch_id, "files": summary.files, "new": summary.new,
                                 "duplicates": summary.duplicates, "failed": summary.failed,
                                 "pages": summary.pages, "seconds": round(summary.seconds, 3),
+                                "pages_per_second": round(rate, 3),
                                 "sealed": seal.sealed if seal else 0,
                                 "checkpoint": checkpoint.number if checkpoint else None,
                                 "timestamp_pending": bool(seal and seal.pending) or summary.seal_warning is not None}})
-    else:
+    elif quiet:
         click.echo(line)
+    else:
+        from rich.console import Console
+
+        console = Console(file=sys.stdout, highlight=False)
+        if is_terminal(sys.stdout) and not console.is_dumb_terminal:  # for people: a table
+            console.print(summary_table(files=summary.files, new=summary.new, duplicates=summary.duplicates,
+                                        failed=summary.failed, pages=summary.pages, seconds=summary.seconds))
+        else:
+            click.echo(line)
+            click.echo(f"Throughput: {rate:.1f} pages/s.")
         if checkpoint is not None:
             stamped = checkpoint.number in seal.timestamped
             row = archive.checkpoint(checkpoint.number)
@@ -636,27 +678,41 @@ def eval_command(ctx: click.Context, folder: Path, languages: str | None, min_f1
 @home_option
 @click.option("--wait", type=float, default=None, metavar="SECONDS",
               help="How long to wait if another sigillo process is writing.")
+@click.option("--engine", default=None, metavar="NAME",
+              help="Switch the archive to this search engine (tantivy or whoosh) and record it in the settings.")
 @click.pass_context
-def reindex(ctx: click.Context, wait: float | None) -> None:
+def reindex(ctx: click.Context, wait: float | None, engine: str | None) -> None:
     """Rebuild the search index from the catalog.
 
     The catalog is the archive's source of truth; the index is a copy. Run this if search reports a damaged
     index, or after changing the search settings. The old index keeps answering until the new one is ready.
 
+    --engine switches engines: tantivy (fast, compact; the default for new archives) or whoosh (pure Python).
+    The new index is built from the catalog first; only then does sigillo.toml name it, and the other engine's
+    index is removed. Both engines read the same query language and give the same results.
+
     \b
-    Example:
+    Examples:
       sigillo reindex
+      sigillo reindex --engine whoosh
     """
+    from search.engine import ENGINES
+
+    if engine is not None and engine not in ENGINES:
+        raise click.BadParameter(f"{engine!r} is not a search engine: choose {' or '.join(sorted(ENGINES))}",
+                                 param_hint="--engine")
     archive = open_archive(ctx)
     with archive.write_lock("reindex", wait):
-        count = archive.reindex()
-    click.echo(f"Indexed {count} document{'s' if count != 1 else ''}.")
+        count = archive.switch_engine(engine) if engine else archive.reindex()
+    label = f" with {archive.settings.search_engine}"
+    click.echo(f"Indexed {count} document{'s' if count != 1 else ''}{label}.")
 
 
 from . import cli_bundle  # noqa: E402,F401,I001  (registers export, verify-bundle)
 from . import cli_sealing  # noqa: E402,F401  (registers seal, verify, keys, log)
 from . import cli_watch  # noqa: E402,F401  (registers watch)
 from . import cli_quarantine  # noqa: E402,F401  (registers quarantine, doctor)
+from . import cli_case  # noqa: E402,F401  (registers case)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .cli import _echo_json, cli, home_option, json_option, open_archive
+from .cli_options import worker_count, workers_option
 from .errors import ExitCode, NotFoundError
 
 _WAIT_HELP = "How long to wait if another sigillo process is writing."
@@ -57,10 +58,11 @@ def quarantine_list(ctx: click.Context, as_json: bool) -> None:
 @click.argument("ids", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Retry every quarantined file.")
 @click.option("--wait", type=float, default=None, metavar="SECONDS", help=_WAIT_HELP)
+@workers_option
 @json_option
 @click.pass_context
 def quarantine_retry(ctx: click.Context, ids: tuple[str, ...], all_: bool, wait: float | None,
-                     as_json: bool) -> None:
+                     workers: int | None, as_json: bool) -> None:
     """Ingest quarantined files again (e.g. after raising max_pages or installing a language).
 
     Those now ingested (or found to be duplicates) leave the quarantine; those that fail again stay, with their
@@ -70,6 +72,7 @@ def quarantine_retry(ctx: click.Context, ids: tuple[str, ...], all_: bool, wait:
     Examples:
       sigillo quarantine retry --all
       sigillo quarantine retry 3f2a9c1e 77b0d2aa --json
+      sigillo quarantine retry --all --workers 1     # in this process, one file after the other
     """
     from .pipeline import display_path, ingest_paths
     from .quarantine import entries, remove
@@ -97,7 +100,8 @@ def quarantine_retry(ctx: click.Context, ids: tuple[str, ...], all_: bool, wait:
                 click.echo("The quarantine is empty.")
             return
         by_path = {display_path(e.file): e for e in chosen}
-        summary = ingest_paths(archive, [e.file for e in chosen], command="quarantine retry")
+        summary = ingest_paths(archive, [e.file for e in chosen], command="quarantine retry",
+                               workers=worker_count(workers))
         results = []
         for o in summary.outcomes:
             entry = by_path.get(o.path)
@@ -131,30 +135,32 @@ def quarantine_retry(ctx: click.Context, ids: tuple[str, ...], all_: bool, wait:
 @home_option
 @click.option("--repair", is_flag=True, help="Fix what is found (under the write lock) and say what was done.")
 @click.option("--wait", type=float, default=None, metavar="SECONDS", help=_WAIT_HELP)
+@workers_option
 @json_option
 @click.pass_context
-def doctor(ctx: click.Context, repair: bool, wait: float | None, as_json: bool) -> None:
+def doctor(ctx: click.Context, repair: bool, wait: float | None, workers: int | None, as_json: bool) -> None:
     """Find what an interrupted run left behind, and with --repair fix it.
 
     Looks for: batches left 'running' by a dead process, temporary files in tmp/, seals/<n>/ folders no
-    checkpoint refers to, stored originals with no catalog row (repair catalogues them; an original is never
-    deleted), documents missing from the search index, documents not sealed and checkpoints whose timestamp is
-    pending (a TSA that cannot be reached is reported, not fatal). Without --repair nothing is changed: exit
-    code 1 if anything is found, 0 if the archive is clean. With --repair: 0 when everything was fixed, 1 if
-    something could not be (each is named).
+    checkpoint refers to, stored originals with no catalog row (repair reads them, in --workers processes, and
+    catalogues them; an original is never deleted), documents missing from the search index, documents not
+    sealed and checkpoints whose timestamp is pending (a TSA that cannot be reached is reported, not fatal).
+    Without --repair nothing is changed: exit code 1 if anything is found, 0 if the archive is clean. With
+    --repair: 0 when everything was fixed, 1 if something could not be (each is named).
 
     \b
     Examples:
       sigillo doctor
       sigillo doctor --repair
       sigillo doctor --repair --json
+      sigillo doctor --repair --workers 2
     """
     from .doctor import diagnose
     from .doctor import repair as do_repair
 
     archive = open_archive(ctx)
     with archive.write_lock("doctor", wait):
-        report = do_repair(archive) if repair else diagnose(archive)
+        report = do_repair(archive, workers=worker_count(workers)) if repair else diagnose(archive)
     bad = report.unrepaired if repair else report.findings
     if as_json:
         _echo_json({"clean": report.clean, "repair": repair, "findings": [f.as_json() for f in report.findings],

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from .cli import _echo_json, cli, home_option, json_option
+from .cli_options import worker_count, workers_option
 from .errors import ExitCode, SigilloError
 
 
@@ -45,18 +46,24 @@ def _outcome_lines(o: Any) -> list[tuple[str, str | None]]:
               help="Also skip file names matching this shell pattern (repeatable).")
 @click.option("--wait", type=float, default=None, metavar="SECONDS",
               help="How long each batch waits if another sigillo process is writing (default: lock_wait).")
+@workers_option
+@click.option("--quiet", "-q", is_flag=True,
+              help="No line per ingested or duplicate file and no banner: only failures, warnings and the final "
+                   "summary (with --json: no records of ingested or duplicate files).")
 @json_option
 @click.pass_context
 def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, settle: float, once: bool,
-          exclude: tuple[str, ...], wait: float | None, as_json: bool) -> None:
+          exclude: tuple[str, ...], wait: float | None, workers: int | None, quiet: bool,
+          as_json: bool) -> None:
     """Ingest files as they appear in a hot folder (scanners, shared folders), until interrupted.
 
     FOLDER is looked at every --interval seconds, recursively. A file is ingested once it has stopped changing
     for --settle seconds and can be opened; names matching the archive's `exclude` setting, dot-files and
     temporary names (*.part, *.tmp, ~$*, …) are skipped. Ready files are ingested a few at a time, each batch
-    sealed like an ingest, and the archive is locked only while a batch runs. Each file is reported once, as by
-    `sigillo ingest`: ingested files stay in place and are remembered (also across restarts, through the
-    catalog) or go to --done; a file that fails stays and is not tried again until it changes.
+    read by --workers processes and sealed like an ingest, and the archive is locked only while a batch runs.
+    Each file is reported once, as by `sigillo ingest`: ingested files stay in place and are remembered (also
+    across restarts, through the catalog) or go to --done; a file that fails stays and is not tried again until
+    it changes.
 
     Ctrl-C or SIGTERM finishes the current file and batch, prints a summary and exits 0. With --once the exit
     code is 1 if a file failed.
@@ -66,6 +73,8 @@ def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, 
       sigillo watch /srv/scanner-inbox
       sigillo watch inbox/ --done archived/ --interval 5 --settle 10
       sigillo watch inbox/ --once --json          # from cron
+      sigillo watch inbox/ --once --quiet         # from cron, for a person: failures and the summary only
+      sigillo watch inbox/ --workers 2            # OCR in two processes (default: one per core)
     """
     from .config import resolve_home
     from .core import Archive
@@ -90,6 +99,8 @@ def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, 
         raise click.BadParameter("the archive must not be inside the watched folder", param_hint="FOLDER")
 
     def on_outcome(o: Any, moved: Path | None) -> None:
+        if quiet and o.status != "failed":
+            return
         if as_json:
             _echo_json({**o.as_json(), **({"moved_to": str(moved)} if moved else {})})
             return
@@ -104,7 +115,7 @@ def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, 
         if as_json:
             _echo_json({"batch": {"batch_id": b.batch_id, "files": b.files, "new": b.new, "sealed":
                                   seal.sealed if seal else 0, "checkpoint": checkpoint.number if checkpoint else None}})
-        elif checkpoint is not None:
+        elif checkpoint is not None and not quiet:
             click.echo(f"Sealed {seal.sealed} document{'s' if seal.sealed != 1 else ''} in checkpoint "
                        f"{checkpoint.number}.")
         for warning in filter(None, (b.seal_warning, b.index_warning)):
@@ -114,11 +125,14 @@ def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, 
         click.secho(f"Warning: {text}", fg="yellow", err=True)
 
     watcher = Watcher(home, folder, done=done, interval=interval, settle=settle, exclude=patterns, wait=wait,
-                      command=ctx.command_path, on_outcome=on_outcome, on_batch=on_batch, on_warning=on_warning)
+                      command=ctx.command_path, on_outcome=on_outcome, on_batch=on_batch, on_warning=on_warning,
+                      workers=worker_count(workers))
     where = f"moved to {done}" if done else "left in place"
     if as_json:
         _echo_json({"watching": {"folder": str(folder), "done": str(done) if done else None, "interval": interval,
                                  "settle": settle, "once": once}})
+    elif quiet:
+        pass
     elif once:
         click.echo(f"Ingesting what is ready in {folder} (unchanged for {settle:g} s); ingested files are {where}.")
     else:

@@ -19,6 +19,7 @@ Folders are created readable by their owner only: they hold debtors' personal da
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -101,7 +102,7 @@ class Settings:
     max_pages: int = 2000
     max_image_megapixels: int = 150  # under Pillow's own hard limit (~179 M pixels)
     max_file_mb: int = 2048
-    search_engine: str = "whoosh"
+    search_engine: str = "tantivy"  # or "whoosh" (pure Python, slower); `sigillo reindex --engine` switches
     exclude: tuple[str, ...] = field(default=(".*", "Thumbs.db", "desktop.ini", "~$*"))
     lock_wait: float = 10.0  # seconds a writer waits for another one to finish
     organization: str = ""  # O= of the archive's self-signed seal certificate
@@ -111,6 +112,16 @@ class Settings:
     tsa_username: str = ""  # basic auth; the password comes from $SIGILLO_TSA_PASSWORD, never from this file
     tsa_timeout: float = 15.0
     tsa_retries: int = 2
+    # case files (`sigillo case`)
+    jurisdiction: str = "Italy"  # whose limitation periods apply when an invoice's contract names no other
+    payment_terms_days: int = 30  # an invoice without a due date is due this many days after issue (D.Lgs. 231/2002)
+    periodic_words: tuple[str, ...] = field(default=(
+        "canone", "canoni", "locazione", "affitto", "abbonamento", "noleggio", "rent", "lease", "rental",
+        "subscription", "monthly fee", "quarterly fee", "annual fee", "service period", "periodo di fatturazione",
+        "billing period",
+    ))
+    # jurisdiction -> (ordinary years, periodic years, public-holiday calendar: "IT" or "" for Sundays only)
+    limitation: tuple[tuple[str, int, int, str], ...] = (("Italy", 10, 5, "IT"),)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -123,6 +134,9 @@ class Settings:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from exc
         flat: dict[str, Any] = {}
+        limitation = _limitation_table(path, raw)
+        if limitation is not None:
+            flat["limitation"] = limitation
         for section, values in raw.items():
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: '{section}' must be a [section]")
@@ -133,6 +147,9 @@ class Settings:
         for key, value in flat.items():
             if key not in known:
                 raise ConfigError(f"{path}: unknown setting '{key}'")
+            if key == "limitation":
+                kwargs[key] = value
+                continue
             default = getattr(cls, key) if key != "exclude" else ()
             if isinstance(default, tuple):
                 if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -148,8 +165,11 @@ class Settings:
         return settings
 
     def _validate(self, path: Path) -> None:
-        if self.search_engine not in ("whoosh",):
-            raise ConfigError(f"{path}: search_engine must be \"whoosh\", not {self.search_engine!r}")
+        from search.engine import ENGINES  # the registry only: no engine library is imported
+
+        if self.search_engine not in ENGINES:
+            known = " or ".join(f'"{name}"' for name in sorted(ENGINES))
+            raise ConfigError(f"{path}: search_engine must be {known}, not {self.search_engine!r}")
         if not self.languages or not all(part.isalnum() or "_" in part for part in self.languages.split("+")):
             raise ConfigError(f"{path}: languages must look like \"ita+eng\", not {self.languages!r}")
         for key in ("dpi", "page_timeout", "max_pages", "max_image_megapixels", "max_file_mb", "tsa_timeout"):
@@ -166,12 +186,63 @@ class Settings:
             )
 
 
+def _limitation_table(path: Path, raw: dict[str, Any]) -> tuple[tuple[str, int, int, str], ...] | None:
+    """``[cases.limitation.<Jurisdiction>]`` tables (ordinary, periodic, holidays), taken out of ``raw``."""
+    cases = raw.get("cases")
+    if not isinstance(cases, dict) or "limitation" not in cases:
+        return None
+    table = cases.pop("limitation")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'cases.limitation' must be tables such as [cases.limitation.Italy]")
+    out = []
+    for name, spec in table.items():
+        where = f"{path}: [cases.limitation.{name}]"
+        if not isinstance(spec, dict) or set(spec) - {"ordinary", "periodic", "holidays"}:
+            raise ConfigError(f"{where} takes ordinary = years, periodic = years and holidays = \"IT\" or \"\"")
+        ordinary, periodic, holidays = spec.get("ordinary"), spec.get("periodic", spec.get("ordinary")), \
+            spec.get("holidays", "")
+        for key, years in (("ordinary", ordinary), ("periodic", periodic)):
+            if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 100:
+                raise ConfigError(f"{where}: '{key}' must be a whole number of years from 1 to 100")
+        if holidays not in ("IT", ""):
+            raise ConfigError(f"{where}: 'holidays' must be \"IT\" (Italian public holidays) or \"\" (Sundays only)")
+        out.append((str(name), int(ordinary), int(periodic), str(holidays)))  # type: ignore[arg-type]
+    return tuple(out)
+
+
 def _toml_value(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return repr(value)
+
+
+def _limitation_toml(table: tuple[tuple[str, int, int, str], ...]) -> str:
+    out = ["# limitation periods in years, by jurisdiction (Italy: art. 2946 and 2948 c.c.); holidays: \"IT\" moves an",
+           "# end date that falls on an Italian public holiday or a Sunday to the next working day (art. 2963 c.c.)"]
+    for name, ordinary, periodic, holidays in table:
+        out += [f"[cases.limitation.{_toml_key(name)}]", f"ordinary = {ordinary}", f"periodic = {periodic}",
+                f"holidays = {_toml_value(holidays)}"]
+    return "\n".join(out) + "\n"
+
+
+def _toml_key(name: str) -> str:
+    return name if name.replace("_", "").replace("-", "").isalnum() else _toml_value(name)
+
+
+def set_search_engine(path: Path, engine: str) -> None:
+    """Change ``search_engine`` in the settings file, leaving every other line (and comment) as the user wrote it."""
+    text = path.read_text(encoding="utf-8")
+    line = f"search_engine = {_toml_value(engine)}"
+    new, count = re.subn(r"(?m)^\s*search_engine\s*=.*$", line, text)
+    if count == 0:
+        new = text.rstrip("\n") + f"\n\n[search]\n{line}\n" if "[search]" not in text else re.sub(
+            r"(?m)^\[search\]\s*$", f"[search]\n{line}", text, count=1)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(new, encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 def write_settings(path: Path, settings: Settings) -> None:
@@ -219,5 +290,13 @@ tsa_ca_bundle = {_toml_value(s.tsa_ca_bundle)}
 tsa_username = {_toml_value(s.tsa_username)}
 tsa_timeout = {_toml_value(s.tsa_timeout)}
 tsa_retries = {s.tsa_retries}
-"""
+
+[cases]
+# `sigillo case`: whose limitation periods apply when an invoice's contract names no other governing law
+jurisdiction = {_toml_value(s.jurisdiction)}
+# an invoice without a due date is taken as due this many days after its issue date
+payment_terms_days = {s.payment_terms_days}
+# words that mark an invoice (or its contract) as a periodic payment: rent, fees, subscriptions
+periodic_words = {_toml_value(s.periodic_words)}
+{_limitation_toml(s.limitation)}"""
     path.write_text(text, encoding="utf-8")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import shutil
 import socket
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -20,7 +21,7 @@ from search.snippet import snippets
 
 from .audit import AuditLog
 from .catalog import Catalog, DocumentRow
-from .config import Layout, Settings, resolve_home, write_settings
+from .config import Layout, Settings, resolve_home, set_search_engine, write_settings
 from .errors import ArchiveExistsError, SearchIndexError
 from .fields import effective_fields
 from .identity import KeyFiles, create_identity, passphrase_from_env
@@ -28,6 +29,8 @@ from .lock import WriteLock
 from .store import DIR_MODE, BlobStore
 
 __all__ = ["Archive", "SearchRow", "now_utc", "os_user"]
+
+INDEX_ENGINE_KEY = "index_engine"  # catalog meta: the engine the index marks refer to
 
 if TYPE_CHECKING:
     from .sealing import CheckpointRow, SealOutcome, SealRow
@@ -120,6 +123,7 @@ class Archive:
             search_engine.create_engine(settings.search_engine, layout.index(settings.search_engine)).close()
         archive = cls(layout, settings, command)
         archive.passphrase = passphrase
+        archive.catalog.set_meta(INDEX_ENGINE_KEY, settings.search_engine)
         archive.audit.append(
             "init",
             archive_id=archive.catalog.archive_id,
@@ -155,15 +159,40 @@ class Archive:
         outdated index is rebuilt from the catalog — never replaced by an empty one, which would silently lose
         every document already marked as indexed."""
         if self._engine is None:
+            name = self.settings.search_engine
             with _wrap_index_errors():
                 try:
-                    self._engine = search_engine.open_engine(self.settings.search_engine, self.index_path)
+                    built_for = self.catalog.meta(INDEX_ENGINE_KEY)
+                    if built_for is not None and built_for != name:  # the settings name another engine now
+                        raise search_errors.IndexMissingError(
+                            f"the search index was built with {built_for}, and the settings now choose {name}"
+                        )
+                    self._engine = search_engine.open_engine(name, self.index_path)
                 except search_errors.IndexMissingError:  # includes IndexOutdatedError
                     if not create:
                         raise
                     self.reindex()
-                    self._engine = search_engine.open_engine(self.settings.search_engine, self.index_path)
+                    self._engine = search_engine.open_engine(name, self.index_path)
         return self._engine
+
+    def switch_engine(self, name: str) -> int:
+        """Make ``name`` the archive's search engine (call with the write lock held): build its index from the
+        catalog, then record it in the settings file; the other engines' indexes are removed, so that no stale
+        copy is ever read. Returns the number of documents indexed."""
+        search_engine.engine_class(name)  # UnknownEngineError before anything changes
+        previous = self.settings
+        self.settings = replace(previous, search_engine=name)
+        try:
+            count = self.reindex()
+            set_search_engine(self.layout.settings, name)
+        except BaseException:
+            self.settings = previous
+            raise
+        for other in search_engine.ENGINES:
+            folder = self.layout.index(other)
+            if other != name and folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+        return count
 
     def index_record(self, doc: DocumentRow) -> IndexRecord:
         return IndexRecord(
@@ -206,6 +235,7 @@ class Archive:
         with _wrap_index_errors():
             count = search_engine.rebuild_engine(self.settings.search_engine, self.index_path, self._records(ids))
         self.catalog.set_indexed(ids)
+        self.catalog.set_meta(INDEX_ENGINE_KEY, self.settings.search_engine)
         return count
 
     def search(self, query: str, *, limit: int = 10, offset: int = 0) -> tuple[list[SearchRow], int, ParsedQuery]:

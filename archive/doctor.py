@@ -7,7 +7,9 @@ Findings (each with its repair):
 * ``seal-folder`` a seals/<n>/ folder with no checkpoint row (never referenced) -> removed
 * ``object``     a stored original with no catalog row -> catalogued through the ingest pipeline (never deleted:
   it is evidence received)
-* ``index``      catalogued documents missing from the search index -> indexed
+* ``index``      catalogued documents not yet in the search index -> indexed
+* ``index-stale`` the index itself disagrees with the catalog (documents marked indexed but absent, documents the
+  catalog does not have), or cannot be read -> rebuilt from the catalog
 * ``unsealed``   documents in no checkpoint -> sealed (``Archive.seal``)
 * ``pending``    checkpoints still without a timestamp -> asked again (a TSA failure is reported, not fatal)
 
@@ -88,6 +90,7 @@ def diagnose(archive: Archive) -> DoctorReport:
         add(Finding("index", f"{len(unindexed)} document{'s' if len(unindexed) != 1 else ''}",
                     "catalogued but not in the search index: " + ", ".join(d[:12] for d in unindexed[:5])
                     + (" …" if len(unindexed) > 5 else "")))
+    _check_index(archive, known, set(unindexed), add)
     unsealed = [d.id for d in archive.catalog.unsealed_documents()]
     if unsealed:
         add(Finding("unsealed", f"{len(unsealed)} document{'s' if len(unsealed) != 1 else ''}",
@@ -98,8 +101,31 @@ def diagnose(archive: Archive) -> DoctorReport:
     return report
 
 
-def repair(archive: Archive, command: str = "doctor --repair") -> DoctorReport:
-    """Diagnose, then fix every finding that can be fixed. Call with the write lock held."""
+def _check_index(archive: Archive, known: set[str], unindexed: set[str], add: Any) -> None:
+    """Compare the index's own document ids with the catalog (not the catalog's marks alone)."""
+    try:
+        in_index = archive.engine().ids()
+    except SigilloError as exc:
+        add(Finding("index-stale", "search index", f"cannot be read ({exc})"))
+        return
+    missing = (known - unindexed) - in_index
+    extra = in_index - known
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} catalogued document{'s' if len(missing) != 1 else ''} marked indexed "
+                         f"but absent ({', '.join(sorted(d[:12] for d in missing)[:5])})")
+        if extra:
+            parts.append(f"{len(extra)} indexed document{'s' if len(extra) != 1 else ''} not in the catalog")
+        add(Finding("index-stale", "search index", "; ".join(parts)))
+
+
+def repair(archive: Archive, command: str = "doctor --repair", workers: int | None = None) -> DoctorReport:
+    """Diagnose, then fix every finding that can be fixed. Call with the write lock held.
+
+    Orphan objects are read (text layer, OCR) and catalogued by :func:`archive.pipeline.ingest_paths` in
+    ``workers`` processes (None or 1: in this process).
+    """
     from .pipeline import ingest_paths
 
     report = diagnose(archive)
@@ -119,7 +145,7 @@ def repair(archive: Archive, command: str = "doctor --repair") -> DoctorReport:
     orphans = report.of("object")
     if orphans:
         ids = [f.subject.split()[-1] for f in orphans]
-        summary = ingest_paths(archive, [archive.store.path(i) for i in ids], command=command)
+        summary = ingest_paths(archive, [archive.store.path(i) for i in ids], command=command, workers=workers)
         outcome_by_id = {o.sha256: o for o in summary.outcomes if o.sha256}
         for f, doc_id in zip(orphans, ids, strict=True):
             o = outcome_by_id.get(doc_id)
@@ -127,7 +153,16 @@ def repair(archive: Archive, command: str = "doctor --repair") -> DoctorReport:
                 f.repaired = f"catalogued ({o.pages} page{'s' if o.pages != 1 else ''})"
             else:
                 f.problem = f"could not be catalogued: {o.reason if o else 'not processed'} (the object is kept)"
-    if report.of("index") or orphans:
+    if report.of("index-stale"):
+        try:
+            count = archive.reindex()
+        except SigilloError as exc:
+            for f in report.of("index-stale"):
+                f.problem = str(exc)
+        else:
+            for f in report.of("index-stale") + report.of("index"):
+                f.repaired = f"rebuilt from the catalog ({count} documents)"
+    if (report.of("index") or orphans) and not report.of("index-stale"):
         try:
             archive.sync_index()
         except SigilloError as exc:

@@ -225,6 +225,10 @@ def parse_checkpoint(body: bytes) -> ParsedCheckpoint:
 def _write_once(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp, fsync, rename) and make it read-only."""
     tmp = path.with_name(path.name + ".tmp")
+    # A run killed between the chmod and the rename below leaves a read-only temp file (in a folder whose checkpoint
+    # row may exist: the timestamp files come after it). Opening it for writing would fail for anyone but root, and
+    # every later timestamp attempt with it: remove it first.
+    tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)

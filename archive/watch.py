@@ -2,8 +2,8 @@
 
 Stdlib only: the folder is polled (no inotify). A file is *ready* when its size and modification time have not
 changed for ``settle`` seconds and it can be opened. Ready files are ingested a few at a time with
-:func:`archive.pipeline.ingest_paths` (each batch sealed as usual), the write lock taken per batch so that other
-commands can run in between.
+:func:`archive.pipeline.ingest_paths` (each batch sealed as usual, its extraction in ``workers`` processes), the
+write lock taken per batch so that other commands can run in between.
 
 A file handled once (new, duplicate or failed) is remembered by (path, size, mtime) and not offered again unless
 it changes. Across restarts the catalog remembers: a file whose bytes were already seen at the same path (a
@@ -114,6 +114,7 @@ class Watcher:
         on_outcome: Callable[[FileOutcome, Path | None], None] = lambda o, moved: None,
         on_batch: Callable[[BatchSummary], None] = lambda s: None,
         on_warning: Callable[[str], None] = lambda text: None,
+        workers: int | None = None,
     ) -> None:
         self.home = home
         self.folder = folder.resolve()
@@ -126,6 +127,7 @@ class Watcher:
         self.on_outcome = on_outcome
         self.on_batch = on_batch
         self.on_warning = on_warning
+        self.workers = workers  # extraction processes per batch (see ingest_paths); None or 1: in this process
         self.summary = WatchSummary()
         self.stopping = False
         self._seen: dict[Path, tuple[int, int, float]] = {}  # path -> (size, mtime_ns, unchanged since)
@@ -286,7 +288,8 @@ class Watcher:
                 self.on_warning(f"{exc}; trying again at the next poll")
             return 0
         try:
-            batch = ingest_paths(archive, offered(), command="watch", on_outcome=outcome)
+            batch = ingest_paths(archive, offered(), command="watch", on_outcome=outcome,
+                                 workers=self.workers)
         finally:
             lock.release()
             if archive._engine is not None:  # another writer may rebuild the index between our batches

@@ -12,6 +12,7 @@ a rebuildable copy of the catalog (the source of truth).
     query.py         our query language -> that tree (parse never raises)
     engine.py        the Engine interface and the factory (open_engine, create_engine, rebuild_engine)
     whoosh_engine.py the Whoosh engine
+    tantivy_engine.py the Tantivy engine (same semantics; see tests/search/test_engine_parity.py)
     snippet.py       highlighted fragments of a document's text, engine-independent
     errors.py        SearchError and its subclasses
     _layout.py       the index folder: generations, schema sentinel, atomic swap

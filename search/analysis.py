@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from whoosh.lang import stemmer_for_language
@@ -32,6 +33,7 @@ __all__ = [
     "Token",
     "fold",
     "stem",
+    "stem_all",
     "stems",
     "terms",
     "tokens",
@@ -86,18 +88,46 @@ def tokens(text: str, pos: int = 0, initials: Collection[str] | None = None) -> 
 def terms(text: str) -> list[str]:
     """The folded tokens of ``text``, in order (what an engine indexes; positions are list indexes).
 
-    The same tokens as ``tokens(text)``, faster: no spans, and non-ASCII words folded once each.
+    The same tokens as ``tokens(text)``, faster: no spans, and each distinct word folded once per process (a
+    dictionary lookup per word, in C, for the words seen before: invoices repeat a small vocabulary).
     """
-    if text.isascii():
-        return [t for t in _WORD.findall(text.lower()) if len(t) <= MAX_TOKEN]
+    return list(chain.from_iterable(map(_RUN_TERMS.__getitem__, _RUN.findall(text))))
+
+
+class _Cache(dict[str, object]):
+    """A dictionary that computes a missing value with ``make`` and keeps it, emptied when it grows past ``size``
+    (OCR noise and numbers make the set of words open-ended)."""
+
+    def __init__(self, make: Callable[[str], object], size: int) -> None:
+        super().__init__()
+        self.make, self.size = make, size
+
+    def __missing__(self, key: str) -> object:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+def _run_terms(run: str) -> tuple[str, ...]:
+    """The terms of one run of word characters and combining marks: exactly the tokens ``_WORD`` finds in it
+    (no token spans two runs, since what separates runs separates tokens), folded."""
+    if run.isascii():
+        return tuple(t for t in run.lower().split("_") if t and len(t) <= MAX_TOKEN)
     out: list[str] = []
-    for raw in _WORD.findall(text):
+    for raw in _WORD.findall(run):
         if raw.isascii():
             if len(raw) <= MAX_TOKEN:
                 out.append(raw.lower())
         else:
             out.extend(_fold_word(raw))
-    return out
+    return tuple(out)
+
+
+# Runs of word characters (underscore included) and combining marks: a simpler pattern than _WORD, so ~2.5x
+# faster to scan; each distinct run is then split exactly as _WORD would, once per process.
+_RUN = re.compile(rf"[\w{_COMBINING}]+")
+_RUN_TERMS = _Cache(_run_terms, 500_000)
 
 
 @lru_cache(maxsize=50_000)
@@ -105,14 +135,25 @@ def _fold_word(raw: str) -> tuple[str, ...]:
     return tuple(part for part in _WORD.findall(fold(raw)) if len(part) <= MAX_TOKEN)
 
 
-@lru_cache(maxsize=200_000)
-def stem(term: str) -> str:
-    """Stem one folded term (Italian, then English). Short terms and terms with digits are returned as is."""
+def _stem(term: str) -> str:
     if len(term) < MIN_STEM or _HAS_DIGIT.search(term):
         return term
     return _stem_en(_stem_it(term))
 
 
+_STEMS = _Cache(_stem, 500_000)
+
+
+def stem(term: str) -> str:
+    """Stem one folded term (Italian, then English). Short terms and terms with digits are returned as is."""
+    return _STEMS[term]  # type: ignore[return-value]
+
+
+def stem_all(terms: Iterable[str]) -> list[str]:
+    """``[stem(t) for t in terms]``, at the speed of a dictionary lookup per term seen before."""
+    return list(map(_STEMS.__getitem__, terms))  # type: ignore[arg-type]
+
+
 def stems(text: str) -> list[str]:
     """The stemmed terms of ``text``, in order."""
-    return [stem(t) for t in terms(text)]
+    return stem_all(terms(text))

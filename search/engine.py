@@ -37,6 +37,7 @@ __all__ = [
 # name -> "module:Class", imported on first use (an engine's library is only needed when it is chosen).
 ENGINES: dict[str, str] = {
     "whoosh": "search.whoosh_engine:WhooshEngine",
+    "tantivy": "search.tantivy_engine:TantivyEngine",
 }
 
 

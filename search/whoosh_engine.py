@@ -32,6 +32,7 @@ from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.matching import AndNotMatcher
 from whoosh.writing import IndexWriter
 
 from . import analysis
@@ -126,7 +127,7 @@ def to_document(record: IndexRecord) -> dict[str, Any]:
         if kind is Kind.FULLTEXT:
             terms = analysis.terms(value)  # type: ignore[arg-type]
             doc[name] = " ".join(terms)
-            doc[STEM_FIELD] = " ".join(analysis.stem(t) for t in terms)
+            doc[STEM_FIELD] = " ".join(analysis.stem_all(terms))
         elif kind is Kind.TEXT:
             doc[name] = " ".join(analysis.terms(value))  # type: ignore[arg-type]
         elif kind is Kind.IDENTIFIERS:
@@ -144,6 +145,26 @@ def to_document(record: IndexRecord) -> dict[str, Any]:
 
 
 # -- query translation ------------------------------------------------------------------------------------------
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh's AndNotMatcher, with its first document checked too.
+
+    whoosh-reloaded 2.7.5 only compares the two matchers' current documents when it starts: if the excluded
+    matcher starts on an earlier document, the first match is kept even when it is excluded (``sollecito
+    -fattura`` found the letter that says "fatture"). Skipping the excluded matcher forward first fixes that.
+    """
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(wq.AndNot):
+    """``a ANDNOT b`` matched by ``_AndNotMatcher``."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
 
 
 def to_whoosh(node: Node) -> wq.Query:
@@ -175,11 +196,11 @@ def to_whoosh(node: Node) -> wq.Query:
         base: wq.Query = wq.And(positive) if len(positive) > 1 else positive[0] if positive else wq.Every()
         if not negative:
             return base
-        return wq.AndNot(base, wq.Or(negative) if len(negative) > 1 else negative[0])
+        return _AndNot(base, wq.Or(negative) if len(negative) > 1 else negative[0])
     if isinstance(node, Or):
         return wq.Or([wq.Not(to_whoosh(c.child)) if isinstance(c, Not) else to_whoosh(c) for c in node.children])
     if isinstance(node, Not):
-        return wq.AndNot(wq.Every(), to_whoosh(node.child))
+        return _AndNot(wq.Every(), to_whoosh(node.child))
     raise QueryError(f"the Whoosh engine cannot search {type(node).__name__} nodes")
 
 
@@ -363,11 +384,14 @@ class WhooshEngine(Engine):
         wquery = to_whoosh(parsed.tree)
 
         def run(searcher: Any) -> tuple[tuple[Hit, ...], int]:
-            # optimize=False: no block skipping, so the one pass that scores also counts every match. With
-            # skipping, len(results) runs the query a second time; measured 1.3-2.5x slower overall.
-            results = searcher.search(wquery, limit=max(1, offset + limit), optimize=False)
-            total = len(results)
-            end = min(offset + limit, results.scored_length())
+            # Whoosh's collector prunes sub-queries that can no longer reach the top ``limit`` (even with
+            # optimize=False), so its own count falls short, and differently for each limit. When the top list is
+            # not full, it holds every match; otherwise the matches are counted in a second, unscored pass.
+            wanted = max(1, offset + limit)
+            results = searcher.search(wquery, limit=wanted)
+            scored = results.scored_length()
+            total = scored if scored < wanted else sum(1 for _ in searcher.docs_for_query(wquery))
+            end = min(offset + limit, scored)
             return tuple(Hit(results[i]["id"], float(results.score(i))) for i in range(offset, end)), total
 
         hits, total = self._read("cannot search the index", run)

@@ -22,6 +22,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from archive.cli import cli
+from archive.config import Settings
 from tests.conftest import CORPUS, corpus_documents
 
 SCAN_WITH_UNIQUE_WORD = "dunning-it-01.png"  # the only sample whose image holds the word "raccomandata"
@@ -200,10 +201,10 @@ def test_unknown_and_ambiguous_ids(built):
 def test_reindex_rebuilds_a_lost_index_from_the_catalog(built, tmp_path):
     home = tmp_path / "copy"
     shutil.copytree(built["home"], home)
-    shutil.rmtree(home / "index" / "whoosh")
+    shutil.rmtree(home / "index" / Settings().search_engine)
     result = CliRunner().invoke(cli, ["--home", str(home), "search", "raccomandata"])
     assert result.exit_code == 9 and "sigillo reindex" in result.output
-    assert f"Indexed {len(built['samples'])} documents." in run("reindex", home=home)
+    assert f"Indexed {len(built['samples'])} documents with " in run("reindex", home=home)
     assert json.loads(run("search", "raccomandata", "--json", home=home))["total"] == 1
 
 
@@ -352,7 +353,7 @@ def test_an_outdated_index_is_rebuilt_from_the_catalog_not_emptied(tmp_path):
     run("init", home=home)
     pdfs = [d for d in corpus_documents() if d.suffix == ".pdf" and PdfReader(d).pages[0].extract_text().strip()]
     run("ingest", str(pdfs[0]), home=home)
-    sentinel = home / "index" / "whoosh" / "index.json"
+    sentinel = home / "index" / Settings().search_engine / "index.json"
     data = json.loads(sentinel.read_text())
     data["fields"] = "0" * 16  # what an index built by another version of the field registry says
     sentinel.write_text(json.dumps(data))

@@ -244,3 +244,27 @@ def test_doctor_finds_and_repairs_leftovers(tmp_path):
     db.close()
     run("verify", "--quiet", home=home)
     assert "doctor" in {e["entry"]["event"] for e in json.loads(run("log", "--json", home=home))}
+
+
+def test_doctor_compares_the_index_itself_with_the_catalog(tmp_path):
+    """A document marked indexed but gone from the index (a lost or stale index folder) is found from the index's
+    own ids, not the catalog's marks, and the index is rebuilt."""
+    from archive.core import Archive
+
+    home = fresh_archive(tmp_path, 50)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for doc in text_pdfs()[:3]:
+        (inbox / doc.name).write_bytes(doc.read_bytes())
+    run("ingest", str(inbox), home=home)
+    with Archive.open(home) as archive:
+        victim = archive.catalog.all_ids()[0]
+        archive.engine().delete([victim])
+    report = json.loads(run("doctor", "--json", home=home, expect=1))
+    (stale,) = [f for f in report["findings"] if f["kind"] == "index-stale"]
+    assert victim[:12] in stale["detail"], report
+    repaired = json.loads(run("doctor", "--repair", "--json", home=home))
+    assert repaired["unrepaired"] == 0, repaired
+    run("doctor", home=home)
+    found = json.loads(run("search", f"id:{victim[:16]}", "--json", home=home))
+    assert [r["id"] for r in found["results"]] == [victim]

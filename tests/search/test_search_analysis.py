@@ -88,3 +88,19 @@ def test_short_words_and_words_with_digits_are_not_stemmed(word: str) -> None:
 
 def test_stems_of_a_text() -> None:
     assert stems("Fatture scadute FT-2024") == ["fattur", "scad", "ft", "2024"]
+
+
+def test_terms_equal_the_tokens_of_the_reference_tokeniser_on_random_text():
+    """``terms`` scans runs with a faster pattern and caches each run's split: it must give exactly the folded
+    tokens of ``tokens`` (the reference, used by the highlighter) on any text."""
+    import random
+
+    from search import analysis
+
+    rng = random.Random(20261123)
+    alphabet = "abcXYZ019_ -/.,'àèéìòùÀÉçßøæœİıﬁ½²™℃\u0301\u0308\u00a0\t\n€$·ǅﬀ"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.02:
+            text += "x" * 120 + "_" + "y" * 99 + " è" + "z" * 101
+        assert analysis.terms(text) == [t.text for t in analysis.tokens(text)], repr(text)

@@ -1,4 +1,7 @@
-"""The Whoosh engine end to end: a real index in tmp_path, about 30 documents, no mocks."""
+"""Every engine end to end: a real index in tmp_path, about 30 documents, no mocks.
+
+Each test runs once per engine (``ENGINE_NAMES``); the few things that differ (their files, their lock) are in
+the helpers right below the fixtures."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from whoosh import index as windex
 
 from search.engine import Engine, create_engine, open_engine, rebuild_engine
 from search.errors import (
@@ -172,19 +174,47 @@ def found(engine: Engine, query: str) -> set[str]:
     return set(names(engine.search(query, limit=100)))
 
 
+ENGINE_NAMES = ["whoosh", "tantivy"]
+
+
+@pytest.fixture(scope="module", params=ENGINE_NAMES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path = tmp_path_factory.mktemp("ix") / "whoosh"
-    with create_engine("whoosh", path) as eng:
+def engine(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = tmp_path_factory.mktemp("ix") / engine_name
+    with create_engine(engine_name, path) as eng:
         assert eng.add(CORPUS) == N
         yield eng
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Engine]:
-    with create_engine("whoosh", tmp_path / "whoosh") as eng:
+def fresh(engine_name: str, tmp_path: Path) -> Iterator[Engine]:
+    with create_engine(engine_name, tmp_path / engine_name) as eng:
         eng.add(CORPUS[:6])
         yield eng
+
+
+def assert_writer_lock_is_free(engine_name: str, live: Path) -> None:
+    """Open (and drop) a writer of the engine's own library on the live generation."""
+    if engine_name == "whoosh":
+        from whoosh import index as windex
+
+        windex.open_dir(str(live)).writer().cancel()
+    else:
+        import tantivy
+
+        tantivy.Index.open(str(live)).writer(heap_size=20_000_000, num_threads=1).wait_merging_threads()
+
+
+def segment_files(engine_name: str, live: Path) -> list[Path]:
+    """The files holding a generation's indexed data (what the damage test truncates)."""
+    if engine_name == "whoosh":
+        return list(live.glob("*.seg"))
+    suffixes = {".idx", ".pos", ".term", ".store", ".fast", ".fieldnorm"}
+    return [f for f in live.iterdir() if f.suffix in suffixes]
 
 
 ROSSI_INVOICES = {"inv-rossi-1", "inv-rossi-2", "inv-rossi-3", "inv-rossi-4"}
@@ -215,6 +245,7 @@ QUERIES = [
     ("harbour -invoice", {"msa-acme"}),
     ("harbour NOT agreement NOT invoice", set()),
     ("fattura -rossi", {"inv-verdi", "inv-gialli", "sollecito-rossi"}),
+    ("sollecito -fattura", set()),  # the excluded documents start before the first match (a Whoosh bug, fixed)
     ("zafferano OR NOT documento", None),  # checked by count below
     ("buyer_name:rossi", ROSSI_INVOICES),
     ('buyer_name:"rossi costruzioni"', ROSSI_INVOICES),
@@ -374,11 +405,11 @@ def test_a_failing_batch_is_cancelled_and_releases_the_lock(fresh: Engine) -> No
     assert fresh.add([rec("after", "dopo l'errore")]) == 1  # no lingering writer lock
     assert found(fresh, "errore") == {"after"}
     live = Path(fresh.path) / json.loads((Path(fresh.path) / "index.json").read_text())["generation"]
-    windex.open_dir(str(live)).writer().cancel()  # the lock is free
+    assert_writer_lock_is_free(fresh.name, live)
 
 
 def test_a_reader_sees_another_writers_commits(fresh: Engine) -> None:
-    with open_engine("whoosh", fresh.path) as reader:
+    with open_engine(fresh.name, fresh.path) as reader:
         assert reader.count() == 6
         fresh.add([rec("late", "arrivato dopo")])
         fresh.delete([doc_id("inv-verdi")])
@@ -387,9 +418,9 @@ def test_a_reader_sees_another_writers_commits(fresh: Engine) -> None:
 
 
 def test_open_with_create_keeps_an_existing_index_and_create_replaces_it(fresh: Engine) -> None:
-    with open_engine("whoosh", fresh.path, create=True) as same:
+    with open_engine(fresh.name, fresh.path, create=True) as same:
         assert same.count() == 6
-    with create_engine("whoosh", fresh.path) as new:
+    with create_engine(fresh.name, fresh.path) as new:
         assert new.count() == 0
     assert fresh.count() == 0  # the open engine follows the swap
 
@@ -416,8 +447,8 @@ def test_bad_field_values_are_skipped_not_fatal(fresh: Engine) -> None:
     assert fresh.search("pages:>99999999999999999999").notes
 
 
-def test_empty_index(tmp_path: Path) -> None:
-    with create_engine("whoosh", tmp_path / "ix") as eng:
+def test_empty_index(engine_name: str, tmp_path: Path) -> None:
+    with create_engine(engine_name, tmp_path / "ix") as eng:
         assert eng.count() == 0 and eng.ids() == set()
         result = eng.search("anything")
         assert result.total == 0 and result.hits == ()
@@ -432,7 +463,7 @@ def generations(path: Path) -> list[str]:
 
 def test_rebuild_swaps_atomically_and_old_index_answers_until_then(fresh: Engine, tmp_path: Path) -> None:
     path = Path(fresh.path)
-    other = open_engine("whoosh", path)  # another reader, e.g. a `sigillo search` running meanwhile
+    other = open_engine(fresh.name, path)  # another reader, e.g. a `sigillo search` running meanwhile
     seen_during: list[int] = []
 
     def records() -> Iterator[IndexRecord]:
@@ -441,7 +472,7 @@ def test_rebuild_swaps_atomically_and_old_index_answers_until_then(fresh: Engine
                 seen_during.extend([fresh.search("fattura").total, other.search("fattura").total, other.count()])
             yield record
 
-    assert rebuild_engine("whoosh", path, records()) == 10
+    assert rebuild_engine(fresh.name, path, records()) == 10
     assert seen_during == [6, 6, 6]
     assert other.count() == 10 and fresh.count() == 10  # both notice the swap on their next call
     assert found(other, "fattura") == set()
@@ -465,70 +496,78 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(fresh: Engine) 
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        rebuild_engine("whoosh", path, records())
+        rebuild_engine(fresh.name, path, records())
     assert generations(path) == before  # the half-built generation is gone
     assert fresh.count() == 6 and fresh.search("fattura").total == 6
-    with open_engine("whoosh", path) as again:
+    with open_engine(fresh.name, path) as again:
         assert again.count() == 6
 
 
-def test_rebuild_repairs_a_damaged_or_outdated_index(tmp_path: Path) -> None:
+def test_rebuild_repairs_a_damaged_or_outdated_index(engine_name: str, tmp_path: Path) -> None:
     path = tmp_path / "ix"
-    create_engine("whoosh", path).close()
+    create_engine(engine_name, path).close()
     (path / "index.json").write_text("{not json")
-    assert rebuild_engine("whoosh", path, CORPUS[:3]) == 3
-    with open_engine("whoosh", path) as eng:
+    assert rebuild_engine(engine_name, path, CORPUS[:3]) == 3
+    with open_engine(engine_name, path) as eng:
         assert eng.count() == 3
 
 
 # -- opening: missing, outdated, damaged ------------------------------------------------------------------------
 
 
-def test_opening_a_missing_index(tmp_path: Path) -> None:
+def test_opening_a_missing_index(engine_name: str, tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match="no search index") as info:
-        open_engine("whoosh", tmp_path / "nothing")
+        open_engine(engine_name, tmp_path / "nothing")
     assert type(info.value) is IndexMissingError
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexMissingError):
-        open_engine("whoosh", tmp_path / "empty")
-    with open_engine("whoosh", tmp_path / "nothing", create=True) as eng:
+        open_engine(engine_name, tmp_path / "empty")
+    with open_engine(engine_name, tmp_path / "nothing", create=True) as eng:
         assert eng.count() == 0
 
 
-@pytest.mark.parametrize(("key", "value"), [("schema", 0), ("fields", "0123456789abcdef"), ("engine", "tantivy")])
+@pytest.mark.parametrize(("key", "value"), [("schema", 0), ("fields", "0123456789abcdef"), ("engine", "lucene")])
 def test_schema_sentinel_mismatch(fresh: Engine, key: str, value: object) -> None:
     sentinel = Path(fresh.path) / "index.json"
     data = json.loads(sentinel.read_text())
     data[key] = value
     sentinel.write_text(json.dumps(data))
     with pytest.raises(IndexOutdatedError, match="sigillo reindex"):
-        open_engine("whoosh", fresh.path)
+        open_engine(fresh.name, fresh.path)
     with pytest.raises(IndexOutdatedError):
-        open_engine("whoosh", fresh.path, create=True)  # create never empties an index that needs a rebuild
+        open_engine(fresh.name, fresh.path, create=True)  # create never empties an index that needs a rebuild
     with pytest.raises(IndexOutdatedError):
         fresh.search("fattura")  # an open engine notices the sentinel changed
 
 
-def test_a_folder_without_sentinel_is_outdated(tmp_path: Path) -> None:
+def test_an_index_of_the_other_engine_is_outdated(fresh: Engine) -> None:
+    other = next(name for name in ENGINE_NAMES if name != fresh.name)
+    with pytest.raises(IndexOutdatedError, match="sigillo reindex"):
+        open_engine(other, fresh.path)
+
+
+def test_a_folder_without_sentinel_is_outdated(engine_name: str, tmp_path: Path) -> None:
     (tmp_path / "ix").mkdir()
     (tmp_path / "ix" / "_MAIN_1.toc").write_bytes(b"old whoosh index")
     with pytest.raises(IndexOutdatedError, match="sigillo reindex"):
-        open_engine("whoosh", tmp_path / "ix")
+        open_engine(engine_name, tmp_path / "ix")
 
 
 def test_an_unreadable_sentinel_is_corruption(fresh: Engine) -> None:
     (Path(fresh.path) / "index.json").write_text("{not json")
     with pytest.raises(IndexCorruptError, match="sigillo reindex"):
-        open_engine("whoosh", fresh.path)
+        open_engine(fresh.name, fresh.path)
 
 
 def test_damaged_segment_files_are_reported_as_corruption(fresh: Engine) -> None:
     path = Path(fresh.path)
     live = path / generations(path)[0]
     fresh.close()
-    for seg in live.glob("*.seg"):
+    damaged = segment_files(fresh.name, live)
+    assert damaged
+    for seg in damaged:
         seg.write_bytes(seg.read_bytes()[: seg.stat().st_size // 2])
-    with pytest.raises(IndexCorruptError, match="sigillo reindex") as info, open_engine("whoosh", path) as eng:
+    with pytest.raises(IndexCorruptError, match="sigillo reindex") as info, open_engine(fresh.name, path) as eng:
         eng.search("fattura")
     assert info.value.__cause__ is not None
 
@@ -541,7 +580,7 @@ def test_a_missing_generation_folder_is_corruption(fresh: Engine) -> None:
             f.unlink()
         gen.rmdir()
     with pytest.raises(IndexCorruptError):
-        open_engine("whoosh", path)
+        open_engine(fresh.name, path)
 
 
 def test_unknown_engine(tmp_path: Path) -> None:

@@ -1,0 +1,571 @@
+"""The Tantivy engine (Rust, through the ``tantivy`` Python package).
+
+Same fields, same analysis and the same query semantics as the Whoosh engine (``search.whoosh_engine``): for one
+``ParsedQuery`` both engines return the same set of documents (``tests/search/test_engine_parity.py``). Only
+the scores differ (both are BM25, computed differently).
+
+Schema, built from ``search.fields.FIELDS``:
+
+* ``id``: raw (one term), stored. The only stored field: the archive has the text, the index stays small.
+* ``text``: the folded terms of the full text, with positions (words, phrases, prefixes, fuzzy terms);
+  ``stem``: the same terms stemmed, with frequencies but no positions. A word matches either; an exact match is
+  boosted.
+* TEXT fields (filename, names, governing law): folded terms with positions.
+* KEYWORD / CODE / IDENTIFIER fields: raw, holding the value normalised by ``search.fields.normalise``.
+* IDENTIFIERS (invoice_refs): raw, one value per identifier; NAMES (parties): raw, one value per folded word of
+  every name.
+* AMOUNT: i64 cents (exact at the cent, no float); INTEGER: i64; DATE: i64 ``YYYYMMDD`` (a year or month query
+  is a range over it). Fast fields, so ranges are read from the columns.
+* ``has``: raw, naming the fields a document has (``field:*`` is one term lookup).
+
+All analysis is ours (``search.analysis``): Tantivy receives the pre-analysed terms joined by spaces and splits
+them with its built-in ``whitespace`` tokenizer (which neither lower-cases nor drops anything), so the index, the
+query translation and the highlighter agree by construction. Queries are translated from our tree into Tantivy
+query objects directly; Tantivy's own query parser is never used.
+
+Where Tantivy has no query with Whoosh's exact semantics, the translation expands terms itself:
+
+* ``Fuzzy``: Whoosh matches plain Levenshtein distance (no transpositions) with the first ``FUZZY_PREFIX``
+  characters fixed; Tantivy's fuzzy query has no fixed prefix. The terms starting with that prefix are listed from
+  the term dictionary and the ones within the distance kept (a term set query).
+* ``Range`` over exact (string) fields: the Python binding refuses text ranges, so the terms between the bounds
+  are listed the same way.
+* ``Phrase`` with slop: Whoosh lets each next word stand 1 to slop + 1 positions after the previous one; Tantivy's
+  slop is one budget for the whole phrase, lets words swap places (``"saldo mora"~2`` matches "mora saldo") and
+  its matcher is greedy (it can miss a match when a word repeats inside the window). The phrase is run as the
+  union of exact phrases at every allowed spacing instead, unless that would take more than
+  ``MAX_PHRASE_VARIANTS`` phrases ((slop + 1) ** (words - 1): e.g. 4 words with slop 4); then Tantivy's own slop
+  with budget slop * (words - 1), which finds every Whoosh match and possibly a few more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Self, TypeVar
+
+import tantivy
+
+from . import analysis
+from ._layout import IndexDir
+from .engine import Engine
+from .errors import IndexCorruptError, IndexLockedError, IndexOutdatedError, QueryError, SearchError
+from .fields import FIELDS, Kind, fingerprint, record_values
+from .query import (
+    FUZZY_PREFIX,
+    And,
+    Everything,
+    Exists,
+    Fuzzy,
+    Node,
+    Not,
+    Nothing,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    Range,
+    Term,
+    parse,
+)
+from .record import Hit, IndexRecord, SearchResult
+
+__all__ = ["SCHEMA_VERSION", "TantivyEngine", "build_schema", "to_document", "to_tantivy"]
+
+T = TypeVar("T")
+
+ENGINE = "tantivy"
+SCHEMA_VERSION = 1  # bump whenever the schema or the document mapping below changes
+STEM_FIELD = "stem"
+HAS_FIELD = "has"
+EXACT_BOOST = 2.0
+TERMS = "whitespace"  # Tantivy's built-in tokenizer: splits on spaces, nothing else
+RAW = "raw"  # Tantivy's built-in tokenizer: the whole value is one term
+# Writers: the archive runs one at a time. Tantivy needs at least 15 MB per indexing thread.
+BUILD_HEAP, BUILD_THREADS = 96_000_000, 2  # a rebuild: the whole catalog
+ADD_HEAP, ADD_THREADS = 48_000_000, 1  # an ingest batch
+MAX_PHRASE_VARIANTS = 128
+
+_Q = tantivy.Query
+_MUST, _SHOULD, _MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
+
+# -- schema and documents ---------------------------------------------------------------------------------------
+
+
+def build_schema() -> tantivy.Schema:
+    """The Tantivy schema for the field registry."""
+    sb = tantivy.SchemaBuilder()
+    for f in FIELDS.values():
+        kind = f.kind
+        if kind is Kind.DOC_ID:
+            sb.add_text_field(f.name, stored=True, tokenizer_name=RAW, index_option="basic")
+        elif kind is Kind.FULLTEXT:
+            sb.add_text_field(f.name, tokenizer_name=TERMS, index_option="position")
+            sb.add_text_field(STEM_FIELD, tokenizer_name=TERMS, index_option="freq")
+        elif kind is Kind.TEXT:
+            sb.add_text_field(f.name, tokenizer_name=TERMS, index_option="position")
+        elif kind.exact or kind is Kind.NAMES:
+            sb.add_text_field(f.name, tokenizer_name=RAW, index_option="basic")
+        elif kind.ordered:
+            sb.add_integer_field(f.name, indexed=True, fast=True)
+        else:  # pragma: no cover - every kind is handled above
+            raise AssertionError(kind)
+    sb.add_text_field(HAS_FIELD, tokenizer_name=RAW, index_option="basic")
+    return sb.build()
+
+
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def _day(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _number(kind: Kind, value: object) -> int:
+    """An ordered value as the i64 it is indexed as (the same mapping as the Whoosh engine's)."""
+    if kind is Kind.AMOUNT:
+        return _cents(value)  # type: ignore[arg-type]
+    if kind is Kind.DATE:
+        return _day(value)  # type: ignore[arg-type]
+    return int(value)  # type: ignore[call-overload]
+
+
+def to_document(record: IndexRecord) -> tantivy.Document:
+    """The Tantivy document for one record."""
+    doc = tantivy.Document()
+    doc.add_text("id", record.id)
+    for name, value in record_values(record).items():
+        kind = FIELDS[name].kind
+        if kind is Kind.DOC_ID:
+            continue
+        if kind is Kind.FULLTEXT:
+            terms = analysis.terms(value)  # type: ignore[arg-type]
+            doc.add_text(name, " ".join(terms))
+            doc.add_text(STEM_FIELD, " ".join(analysis.stem_all(terms)))
+        elif kind is Kind.TEXT:
+            doc.add_text(name, " ".join(analysis.terms(value)))  # type: ignore[arg-type]
+        elif kind is Kind.IDENTIFIERS:
+            for item in dict.fromkeys(value):  # type: ignore[call-overload]
+                if item:
+                    doc.add_text(name, item)
+        elif kind is Kind.NAMES:
+            for word in dict.fromkeys(t for item in value for t in analysis.terms(item)):  # type: ignore[attr-defined]
+                doc.add_text(name, word)
+        elif kind.ordered:
+            doc.add_integer(name, _number(kind, value))
+        else:
+            doc.add_text(name, value)  # type: ignore[arg-type]
+        doc.add_text(HAS_FIELD, name)
+    return doc
+
+
+# -- query translation ------------------------------------------------------------------------------------------
+
+
+def to_tantivy(node: Node, searcher: tantivy.Searcher, schema: tantivy.Schema) -> tantivy.Query:
+    """Translate our query tree into a Tantivy query (``searcher`` lists terms for fuzzy and string ranges)."""
+    return _Translator(searcher, schema).query(node)
+
+
+def _all_but(query: tantivy.Query) -> tantivy.Query:
+    return _Q.boolean_query([(_MUST, _Q.all_query()), (_MUST_NOT, query)])
+
+
+def _regex_literal(text: str) -> str:
+    """``text`` as a regular expression matching itself (every character but ASCII letters and digits escaped)."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance (insertions, deletions, substitutions) of ``a`` and ``b`` is <= limit."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if a == b:
+        return True
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+class _Translator:
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
+        self.searcher = searcher
+        self.schema = schema
+
+    def query(self, node: Node) -> tantivy.Query:
+        if isinstance(node, Term):
+            kind = self._kind(node.field, node)
+            if kind is Kind.FULLTEXT:
+                exact = _Q.boost_query(self._term(node.field, node.text), EXACT_BOOST)
+                stemmed = self._term(STEM_FIELD, analysis.stem(node.text))
+                return _Q.boolean_query([(_SHOULD, exact), (_SHOULD, stemmed)])
+            return self._term(node.field, node.text)
+        if isinstance(node, Phrase):
+            return self._phrase(node)
+        if isinstance(node, Prefix):
+            self._kind(node.field, node)
+            return _Q.regex_query(self.schema, node.field, _regex_literal(node.text) + "(?s:.)*")
+        if isinstance(node, Fuzzy):
+            self._kind(node.field, node)
+            return self._fuzzy(node)
+        if isinstance(node, Range):
+            return self._range(node)
+        if isinstance(node, Exists):
+            return self._term(HAS_FIELD, node.field)
+        if isinstance(node, Everything):
+            return _Q.all_query()
+        if isinstance(node, Nothing):
+            return _Q.empty_query()
+        if isinstance(node, And):
+            positive = [(_MUST, self.query(c)) for c in node.children if not isinstance(c, Not)]
+            negative = [(_MUST_NOT, self.query(c.child)) for c in node.children if isinstance(c, Not)]
+            if not positive:
+                positive = [(_MUST, _Q.all_query())]
+            if len(positive) == 1 and not negative:
+                return positive[0][1]
+            return _Q.boolean_query(positive + negative)
+        if isinstance(node, Or):
+            clauses = [
+                (_SHOULD, _all_but(self.query(c.child)) if isinstance(c, Not) else self.query(c)) for c in node.children
+            ]
+            return _Q.boolean_query(clauses)
+        if isinstance(node, Not):
+            return _all_but(self.query(node.child))
+        raise QueryError(f"the Tantivy engine cannot search {type(node).__name__} nodes")
+
+    @staticmethod
+    def _kind(field: str, node: Node) -> Kind:
+        spec = FIELDS.get(field)
+        if spec is None:
+            raise QueryError(f"there is no field {field!r}")
+        if spec.kind.ordered:
+            raise QueryError(f"{type(node).__name__} on {field}, a field of numbers or dates")
+        return spec.kind
+
+    def _term(self, field: str, text: str) -> tantivy.Query:
+        return _Q.term_query(self.schema, field, text)
+
+    def _terms(self, field: str, terms: list[str]) -> tantivy.Query:
+        if not terms:
+            return _Q.empty_query()
+        return _Q.term_set_query(self.schema, field, terms)
+
+    def _listed(self, field: str, prefix: str) -> list[str]:
+        """Every term of ``field`` starting with ``prefix`` (including terms only deleted documents have)."""
+        return [term for term, _ in self.searcher.terms_with_prefix(field, prefix)]
+
+    def _phrase(self, node: Phrase) -> tantivy.Query:
+        kind = self._kind(node.field, node)
+        if len(node.words) == 1:
+            return _Q.boost_query(self._term(node.field, node.words[0]), EXACT_BOOST)
+        if kind not in (Kind.FULLTEXT, Kind.TEXT):
+            raise QueryError(f"a phrase cannot be searched in {node.field}, a field without positions")
+        words = list(node.words)
+        if node.slop == 0:
+            return _Q.phrase_query(self.schema, node.field, words)
+        # Whoosh's reading: each next word 1 to slop + 1 positions after the previous one. Tantivy's slop is a
+        # budget for the whole phrase that also allows swapped words, so the allowed spacings are spelled out,
+        # each an exact phrase at fixed offsets. Past MAX_PHRASE_VARIANTS, Tantivy's own slop with the largest
+        # budget Whoosh allows: it finds everything Whoosh finds, and a few more.
+        variants = (node.slop + 1) ** (len(words) - 1)
+        if variants > MAX_PHRASE_VARIANTS:
+            return _Q.phrase_query(self.schema, node.field, words, slop=node.slop * (len(words) - 1))
+        phrases = []
+        for gaps in itertools.product(range(1, node.slop + 2), repeat=len(words) - 1):
+            offsets = itertools.accumulate(gaps, initial=0)
+            phrases.append((_SHOULD, _Q.phrase_query(self.schema, node.field, list(zip(offsets, words, strict=True)))))
+        return _Q.boolean_query(phrases)
+
+    def _fuzzy(self, node: Fuzzy) -> tantivy.Query:
+        # Whoosh: Levenshtein distance with the first FUZZY_PREFIX characters fixed. A shared prefix does not
+        # change the distance, so that is: terms starting with the prefix, within the distance of the text.
+        prefix = node.text[:FUZZY_PREFIX]
+        matches = [t for t in self._listed(node.field, prefix) if _within(node.text, t, node.distance)]
+        return self._terms(node.field, matches)
+
+    def _range(self, node: Range) -> tantivy.Query:
+        spec = FIELDS.get(node.field)
+        if spec is None:
+            raise QueryError(f"there is no field {node.field!r}")
+        kind = spec.kind
+        low, high = node.low, node.high
+        if kind.ordered:
+            return _Q.range_query(
+                self.schema,
+                node.field,
+                tantivy.FieldType.Integer,
+                None if low is None else _number(kind, low),
+                None if high is None else _number(kind, high),
+                include_lower=node.include_low,
+                include_upper=node.include_high,
+            )
+        if (low is not None and not isinstance(low, str)) or (high is not None and not isinstance(high, str)):
+            raise QueryError(f"a range over {node.field} needs text bounds")
+        # Terms between the bounds share the bounds' common prefix: list those, compare as Whoosh does (code
+        # point order, which is the order of the UTF-8 bytes).
+        prefix = _common_prefix(low, high) if low is not None and high is not None else ""
+        matches = [
+            t
+            for t in self._listed(node.field, prefix)
+            if (low is None or (t > low if not node.include_low else t >= low))
+            and (high is None or (t < high if not node.include_high else t <= high))
+        ]
+        return self._terms(node.field, matches)
+
+
+# -- the engine -------------------------------------------------------------------------------------------------
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """A Rust panic inside Tantivy (pyo3's PanicException derives from BaseException, not Exception)."""
+    return type(exc).__name__ == "PanicException"
+
+
+@contextlib.contextmanager
+def _damage(action: str) -> Iterator[None]:
+    """Turn Tantivy's errors (ValueError with a message, or a Rust panic) into ours, keeping the cause."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and not _is_panic(exc):
+            raise  # KeyboardInterrupt, SystemExit
+        message = str(exc)
+        if "LockBusy" in message:
+            raise IndexLockedError("another writer holds the search index's lock") from exc
+        if "Incompatible" in message:
+            raise IndexOutdatedError(
+                "the search index was written by another Tantivy version; run `sigillo reindex`"
+            ) from exc
+        raise IndexCorruptError(f"{action}: {type(exc).__name__}: {message}") from exc
+
+
+def _release(writer: tantivy.IndexWriter) -> None:
+    """Let the writer finish its merges and release the index's lock (the writer cannot be used afterwards)."""
+    try:
+        writer.wait_merging_threads()
+    except BaseException as exc:  # a merge that failed leaves the committed segments as they were
+        if not isinstance(exc, Exception) and not _is_panic(exc):
+            raise
+
+
+@contextlib.contextmanager
+def _writing(ix: tantivy.Index, heap: int, threads: int) -> Iterator[tantivy.IndexWriter]:
+    """A writer that commits on success and rolls back on any error; either way its lock is released."""
+    with _damage("cannot open a writer"):
+        writer = ix.writer(heap_size=heap, num_threads=threads)
+    try:
+        try:
+            yield writer
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.rollback()
+            raise
+        try:
+            writer.commit()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                writer.rollback()
+            if isinstance(exc, Exception) or _is_panic(exc):
+                raise SearchError(f"could not save the search index: {exc}") from exc
+            raise
+    finally:
+        _release(writer)
+
+
+def _write(writer: tantivy.IndexWriter, records: Iterable[IndexRecord], *, replace: bool) -> int:
+    """Add ``records`` to ``writer``; returns the number of distinct ids.
+
+    A delete by id is applied to every document added before it, including the uncommitted ones of this batch,
+    so deleting before adding replaces an older version and a repeated id keeps the last one.
+    """
+    seen: set[str] = set()
+    for record in records:  # not guarded by _damage: an error of the records' source is its own
+        document = to_document(record)
+        with _damage("cannot write to the search index"):
+            if replace or record.id in seen:
+                writer.delete_documents_by_term("id", record.id)
+            writer.add_document(document)
+        seen.add(record.id)
+    return len(seen)
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class TantivyEngine(Engine):
+    """A Tantivy index in one generation folder of ``path`` (see ``search._layout``)."""
+
+    name = ENGINE
+
+    def __init__(self, path: Path, ix: tantivy.Index, stamp: object, live: Path) -> None:
+        super().__init__(path)
+        self._dir = IndexDir(path)
+        self._ix: tantivy.Index | None = ix
+        self._stamp = stamp
+        self._live = live
+        self._meta = _stat(live / "meta.json")  # the reader was opened after this stat
+
+    # -- opening and building ------------------------------------------------------------------------------------
+    @classmethod
+    def _open_ix(cls, path: Path) -> tuple[tantivy.Index, object, Path]:
+        folder = IndexDir(path)
+        stamp = folder.stamp()
+        live = folder.live(ENGINE, SCHEMA_VERSION, fingerprint())
+        with _damage("cannot open the search index"):
+            ix = tantivy.Index.open(str(live))
+            ix.config_reader("manual")  # reloaded by _searcher() when meta.json changes: no watcher thread
+        return ix, stamp, live
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        ix, stamp, live = cls._open_ix(Path(path))
+        return cls(Path(path), ix, stamp, live)
+
+    @classmethod
+    def build(cls, path: Path, records: Iterable[IndexRecord]) -> int:
+        folder = IndexDir(path)
+        generation = folder.new_generation()
+        try:
+            with _damage("cannot create the search index"):
+                ix = tantivy.Index(build_schema(), path=str(generation), reuse=False)
+            with _writing(ix, BUILD_HEAP, BUILD_THREADS) as writer:
+                count = _write(writer, records, replace=False)
+            del ix
+            folder.publish(generation, ENGINE, SCHEMA_VERSION, fingerprint())
+        except BaseException:
+            folder.discard(generation)
+            raise
+        return count
+
+    def reopen(self) -> None:
+        self._ix = None
+        self._ix, self._stamp, self._live = self._open_ix(self.path)
+        self._meta = _stat(self._live / "meta.json")
+
+    def _index(self) -> tantivy.Index:
+        """The open index, reopened first if another process has published a new generation."""
+        if self._ix is None or self._dir.stamp() != self._stamp:
+            self.reopen()
+        assert self._ix is not None
+        return self._ix
+
+    # -- writing -------------------------------------------------------------------------------------------------
+    def add(self, records: Iterable[IndexRecord]) -> int:
+        with _writing(self._index(), ADD_HEAP, ADD_THREADS) as writer:
+            count = _write(writer, records, replace=True)
+        self._reload()
+        return count
+
+    def delete(self, ids: Iterable[str]) -> int:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return 0
+
+        def present(searcher: tantivy.Searcher, schema: tantivy.Schema) -> int:
+            query = _Q.term_set_query(schema, "id", unique)
+            return int(searcher.search(query, limit=1, count=True).count)
+
+        count = self._read("cannot read the search index", present)
+        with _writing(self._index(), ADD_HEAP, ADD_THREADS) as writer, _damage("cannot write to the search index"):
+            for doc_id in unique:
+                writer.delete_documents_by_term("id", doc_id)
+        self._reload()
+        return count
+
+    def _reload(self) -> None:
+        """Make this engine's reader see its own commit."""
+        if self._ix is not None:
+            meta = _stat(self._live / "meta.json")
+            with _damage("cannot read the search index"):
+                self._ix.reload()
+            self._meta = meta
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def _searcher(self) -> tuple[tantivy.Searcher, tantivy.Schema]:
+        ix = self._index()
+        meta = _stat(self._live / "meta.json")
+        with _damage("cannot read the search index"):
+            if meta != self._meta:  # another writer (this process or another) has committed
+                ix.reload()
+                self._meta = meta
+            return ix.searcher(), ix.schema
+
+    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+        if limit < 0 or offset < 0:
+            raise QueryError(f"limit and offset must not be negative (got {limit}, {offset})")
+        parsed = parse(query) if isinstance(query, str) else query
+
+        def run(searcher: tantivy.Searcher, schema: tantivy.Schema) -> tuple[tuple[Hit, ...], int]:
+            tquery = to_tantivy(parsed.tree, searcher, schema)
+            # Tantivy wants a limit of at least 1, and sizes its heap by it: ask for no more than there is.
+            wanted = min(limit, max(0, searcher.num_docs - offset))
+            result = searcher.search(tquery, limit=max(1, wanted), count=True, offset=offset)
+            hits = tuple(
+                Hit(searcher.doc(address).get_first("id"), float(score)) for score, address in result.hits[:wanted]
+            )
+            return hits, int(result.count)
+
+        hits, total = self._read("cannot search the index", run)
+        return SearchResult(hits=hits, total=total, notes=parsed.notes)
+
+    def ids(self) -> set[str]:
+        def work(searcher: tantivy.Searcher, schema: tantivy.Schema) -> set[str]:
+            alive = searcher.num_docs
+            if not alive:
+                return set()
+            terms = searcher.terms_with_prefix("id", "")
+            # Every document has one id term; term frequencies count deleted documents too. If they add up to
+            # the live documents, nothing is deleted and the term list is the answer (no stored field read).
+            if sum(freq for _, freq in terms) == alive:
+                return {term for term, _ in terms}
+            result = searcher.search(_Q.all_query(), limit=alive, count=False)
+            return {searcher.doc(address).get_first("id") for _, address in result.hits}
+
+        return self._read("cannot read the search index", work)
+
+    def count(self) -> int:
+        return self._read("cannot read the search index", lambda s, _: int(s.num_docs))
+
+    def _read(self, action: str, work: Callable[[tantivy.Searcher, tantivy.Schema], T]) -> T:
+        """Run ``work(searcher, schema)``; if it fails as damage, once more on freshly opened files.
+
+        A writer's commit (or another process's rebuild) may delete files a reader was about to open: that race
+        looks like damage once, not twice.
+        """
+        try:
+            searcher, schema = self._searcher()
+            with _damage(action):
+                return work(searcher, schema)
+        except IndexCorruptError:
+            self.reopen()
+            searcher, schema = self._searcher()
+            with _damage(action):
+                return work(searcher, schema)
+
+    def close(self) -> None:
+        self._ix = None  # Tantivy releases its files when the index object goes away
