@@ -320,16 +320,65 @@ def _fragment_text(fragment: list[tuple[str, bool]], tty: bool) -> str:
     return "".join(out)
 
 
+def _sort_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check ``--sort`` here, so that a wrong one is a usage error (exit 2) before the archive is opened."""
+    if value is None:
+        return None
+    from search.fields import ValueProblem, parse_sort
+
+    try:
+        parse_sort(value)
+    except ValueProblem as exc:
+        raise click.BadParameter(
+            f"{value!r}: choose relevance, date, date:asc, amount or amount:asc", ctx=ctx, param=param
+        ) from exc
+    return value
+
+
+def _facet_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        return value
+    from search.fields import FACETS, field_spec
+
+    names = []
+    for item in value:
+        spec = field_spec(item)
+        if spec is None or spec.name not in FACETS:
+            raise click.BadParameter(f"{item!r}: choose {', '.join(FACETS)}", ctx=ctx, param=param)
+        names.append(spec.name)
+    return tuple(dict.fromkeys(names))
+
+
+CSV_COLUMNS = ("rank", "id", "score", "doc_type", "date", "amount", "currency", "party", "reference", "filename")
+
+
+def _key_line(row: Any) -> str:
+    """doc_type · date · amount currency · party · reference: what tells one hit from another at a glance."""
+    amount = " ".join(v for v in (row.amount, row.currency if row.amount else None) if v)
+    parts = [row.document.doc_type, row.date, amount, row.party, row.reference]
+    return " · ".join(p for p in parts if p)
+
+
 @cli.command()
 @home_option
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=10, show_default=True,
               help="How many results to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results (paging).")
+@click.option("--sort", "sort", metavar="ORDER", callback=_sort_option, default=None,
+              help="relevance (the default: best first), date (newest first), date:asc (oldest first), "
+                   "amount (largest first) or amount:asc. Documents without a date or amount come last.")
+@click.option("--facet", "facets", metavar="FIELD", multiple=True, callback=_facet_option,
+              help="Count the values of FIELD over all the matches (repeatable): doc_type, language, media_type, "
+                   "currency, seller_name, buyer_name, creditor_name, debtor_name.")
+@click.option("--facet-top", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many values of each --facet to show.")
 @json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (a header, then one row per hit) instead of text.")
 @click.pass_context
-def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, as_json: bool) -> None:
-    """Full-text and field search, ranked, with highlighted snippets.
+def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, sort: str | None,
+           facets: tuple[str, ...], facet_top: int, as_json: bool, as_csv: bool) -> None:
+    """Full-text and field search, ranked, with highlighted snippets and each hit's key fields.
 
     Words are matched whatever their case and accents, and across common Italian and English inflections
     (fattura/fatture, invoice/invoices). Several words must all appear.
@@ -344,6 +393,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
       total_amount:[1000 TO 5000]   a range (inclusive; {a TO b} exclusive; either end may be empty)
       total_amount:>1000        also >=, <, <= ; amounts as 1234.56, 1.234,56 or 1,234.56
       due_date:<2025-03-01      dates as YYYY-MM-DD; due_date:2024 or due_date:2024-03 is that period
+      *                         every document (e.g. with --sort or --facet)
     \b
     Fields (FIELDS.md):
       invoices       invoice_number issue_date due_date currency net_amount tax_amount total_amount
@@ -357,15 +407,46 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
     A query that cannot be parsed is searched as plain words, with a note.
 
     \b
+    Results:
+      --sort date      by the document's own date (issue, letter, signing or effective date), newest first
+      --sort amount    by its amount (total, amount due or contract value), largest first; :asc reverses
+      --facet FIELD    value counts over all the matches, after the results (in --json: "facets")
+      --csv            rank,id,score,doc_type,date,amount,currency,party,reference,filename
+                       (party: buyer or debtor; reference: invoice or contract number)
+
+    \b
     Examples:
       sigillo search sollecito
       sigillo search 'buyer_name:rossi total_amount:[1000 TO 5000] due_date:[TO 2025-03-01]'
       sigillo search 'doc_type:dunning_letter debtor:"harbour logistics"' --json
       sigillo search 'iban:"IT60 X054 2811 1010 0000 0123 456"'
+      sigillo search 'doc_type:invoice date:2024' --sort amount -n 20
+      sigillo search '*' --facet doc_type --facet buyer_name
+      sigillo search 'debtor:rossi' --sort date:asc --csv > rossi.csv
     """
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv cannot be used together", ctx=ctx)
+    if as_csv and facets:
+        raise click.UsageError("--facet cannot be used with --csv (one table per output): use --json", ctx=ctx)
     archive = open_archive(ctx)
     text = " ".join(query)
-    rows, total, parsed = archive.search(text, limit=limit, offset=offset)
+    rows, total, parsed = archive.search(text, limit=limit, offset=offset, sort=sort)
+    counts = archive.facets(text, facets, top=facet_top + 1) if facets else {}
+    if as_csv:
+        import csv
+        import io
+
+        for note in parsed.notes:
+            click.secho(f"Note: {note}", fg="yellow", err=True)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            d = row.document
+            writer.writerow([row.rank, d.id, round(row.score, 4), d.doc_type or "", row.date or "", row.amount or "",
+                             row.currency or "", row.party or "", row.reference or "", d.original_name])
+        click.echo(buffer.getvalue(), nl=False)
+        return
     if as_json:
         results = []
         for row in rows:
@@ -381,9 +462,15 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
             results.append({
                 "rank": row.rank, "id": d.id, "score": round(row.score, 4), "filename": d.original_name,
                 "media_type": d.media_type, "pages": d.page_count, "doc_type": d.doc_type,
-                "ingested_at": d.ingested_at, "snippets": snippets,
+                "ingested_at": d.ingested_at, "date": row.date, "amount": row.amount, "currency": row.currency,
+                "party": row.party, "reference": row.reference, "snippets": snippets,
             })
-        _echo_json({"query": text, "total": total, "notes": list(parsed.notes), "results": results})
+        out: dict[str, Any] = {"query": text, "sort": sort or "relevance", "total": total,
+                               "notes": list(parsed.notes), "results": results}
+        if facets:
+            out["facets"] = {name: [{"value": v, "count": c} for v, c in values[:facet_top]]
+                             for name, values in counts.items()}
+        _echo_json(out)
         return
     for note in parsed.notes:
         click.secho(f"Note: {note}", fg="yellow", err=True)
@@ -391,15 +478,25 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
         click.echo(f"No document matches {text!r}.")
         return
     shown = f"{offset + 1}–{offset + len(rows)} of {total}" if total > len(rows) else str(total)
-    click.echo(f"{shown} document{'s' if total != 1 else ''} match {text!r}:")
+    order = "" if sort is None or sort == "relevance" else f", by {sort}"
+    click.echo(f"{shown} document{'s' if total != 1 else ''} match {text!r}{order}:")
     tty = sys.stdout.isatty()
     for row in rows:
         d = row.document
         click.echo("")
         click.echo(f"{row.rank:>3}. {click.style(d.id[:12], fg='cyan') if tty else d.id[:12]}  {d.original_name}"
                    f"  ({d.media_type}, {d.page_count} p., received {d.ingested_at[:10]})")
+        key = _key_line(row)
+        if key:
+            click.echo(f"     {click.style(key, fg='green') if tty else key}")
         for fragment in row.fragments:
             click.echo(f"     {_fragment_text(fragment, tty)}")
+    if counts:
+        click.echo("")
+        for name, values in counts.items():
+            listed = ", ".join(f"{v} {c}" for v, c in values[:facet_top])
+            more = ", …" if len(values) > facet_top else ""
+            click.echo(f"{name}: {listed}{more}" if values else f"{name}: (none)")
 
 
 @cli.command()

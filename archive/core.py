@@ -7,14 +7,15 @@ import getpass
 import os
 import shutil
 import socket
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from search import engine as search_engine
 from search import errors as search_errors
+from search.fields import SORTS
 from search.query import ParsedQuery, parse
 from search.record import IndexRecord
 from search.snippet import snippets
@@ -52,6 +53,14 @@ def host() -> str:
     return socket.gethostname()
 
 
+# The fields shown beside each search hit (read for the whole page at once, corrections applied).
+PARTY_FIELDS = ("buyer_name", "debtor_name")
+REFERENCE_FIELDS = ("invoice_number", "contract_number")
+KEY_FIELDS = tuple(
+    dict.fromkeys((*SORTS["date"].sources, *SORTS["amount"].sources, "currency", *PARTY_FIELDS, *REFERENCE_FIELDS))
+)
+
+
 @dataclass(frozen=True)
 class SearchRow:
     """One search hit, with what a person needs to recognise the document."""
@@ -60,6 +69,38 @@ class SearchRow:
     score: float
     document: DocumentRow
     fragments: list[list[tuple[str, bool]]]
+    fields: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)  # KEY_FIELDS it has
+
+    def _first(self, names: Sequence[str]) -> str | None:
+        for name in names:
+            value = self.fields.get(name)
+            if value:
+                return value if isinstance(value, str) else "; ".join(value)
+        return None
+
+    @property
+    def date(self) -> str | None:
+        """The document's own date, as the ``date`` sort reads it (issue, letter, signing, effective date)."""
+        return self._first(SORTS["date"].sources)
+
+    @property
+    def amount(self) -> str | None:
+        """The document's amount, as the ``amount`` sort reads it (total, amount due, contract value)."""
+        return self._first(SORTS["amount"].sources)
+
+    @property
+    def currency(self) -> str | None:
+        return self._first(("currency",))
+
+    @property
+    def party(self) -> str | None:
+        """The other side: the buyer of an invoice, the debtor of a letter."""
+        return self._first(PARTY_FIELDS)
+
+    @property
+    def reference(self) -> str | None:
+        """The invoice or contract number."""
+        return self._first(REFERENCE_FIELDS)
 
 
 class Archive:
@@ -224,6 +265,7 @@ class Archive:
         with _wrap_index_errors():
             engine.add(self._records(pending))
         self.catalog.set_indexed(pending)
+        _release_freed_memory()
         return len(pending)
 
     def reindex(self) -> int:
@@ -238,20 +280,42 @@ class Archive:
         self.catalog.set_meta(INDEX_ENGINE_KEY, self.settings.search_engine)
         return count
 
-    def search(self, query: str, *, limit: int = 10, offset: int = 0) -> tuple[list[SearchRow], int, ParsedQuery]:
-        """Run ``query``; returns the rows of this page of results, the total number of matches, the parse."""
+    def search(
+        self, query: str, *, limit: int = 10, offset: int = 0, sort: str | None = None
+    ) -> tuple[list[SearchRow], int, ParsedQuery]:
+        """Run ``query``; returns the rows of this page of results, the total number of matches, the parse.
+
+        ``sort``: None or ``relevance`` (best first), ``date`` / ``amount`` (newest / largest first),
+        ``date:asc`` / ``amount:asc`` (see ``search.fields.parse_sort``). Each row carries its ``KEY_FIELDS``,
+        read from the catalog for the whole page at once (corrections applied).
+
+        Raises:
+            SearchIndexError: the index cannot be used. ``QueryError`` (a ``SearchError``) for an unknown sort
+                surfaces as ``SearchIndexError`` too: callers check the sort first (``parse_sort``).
+        """
         parsed = parse(query)
         with _wrap_index_errors():
-            result = self.engine().search(parsed, limit=limit, offset=offset)
-        docs = self.catalog.documents([h.id for h in result.hits])
+            result = self.engine().search(parsed, limit=limit, offset=offset, sort=sort)
+        ids = [h.id for h in result.hits]
+        docs = self.catalog.documents(ids)
+        values = self.catalog.fields_of(ids, KEY_FIELDS)
         rows = []
         for rank, hit in enumerate(result.hits, start=offset + 1):
             doc = docs.get(hit.id)
             if doc is None:  # in the index but not the catalog: the index is stale; the catalog wins
                 continue
-            rows.append(SearchRow(rank, hit.score, doc, snippets(self.catalog.text(hit.id), parsed)))
+            rows.append(SearchRow(rank, hit.score, doc, snippets(self.catalog.text(hit.id), parsed),
+                                  values.get(hit.id, {})))
         parsed = ParsedQuery(parsed.tree, tuple(parsed.notes) + tuple(n for n in result.notes if n not in parsed.notes))
         return rows, result.total, parsed
+
+    def facets(self, query: str, names: Sequence[str], *, top: int = 10) -> dict[str, list[tuple[str, int]]]:
+        """For each field of ``names`` (members of ``search.fields.FACETS``), its ``top`` values over every match
+        of ``query`` with their counts, most frequent first."""
+        parsed = parse(query)
+        with _wrap_index_errors():
+            engine = self.engine()
+            return {name: engine.facets(parsed, name, top=top) for name in dict.fromkeys(names)}
 
     # -- documents -------------------------------------------------------------------------------------------
     def resolve(self, prefix: str) -> DocumentRow:
@@ -304,3 +368,24 @@ def _wrap_index_errors() -> Iterator[None]:
         raise SearchIndexError(f"the search index is missing or out of date: {exc}") from exc
     except search_errors.SearchError as exc:
         raise SearchIndexError(f"the search index cannot be used: {exc}") from exc
+
+
+def _release_freed_memory() -> None:
+    """Give the memory an index writer freed back to the system (glibc only; elsewhere nothing).
+
+    Each Tantivy writer runs in threads of its own, and glibc keeps a pool per thread holding what they freed:
+    without this, a long batch's parent process grew by ~30 MB per thousand documents (bench/ingest_memory.py).
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None

@@ -21,7 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Self
 
-from .errors import IndexMissingError, UnknownEngineError
+from .errors import IndexMissingError, QueryError, UnknownEngineError
+from .fields import FACETS, SortKey, ValueProblem, field_spec, parse_sort
 from .query import ParsedQuery
 from .record import IndexRecord, SearchResult
 
@@ -30,8 +31,11 @@ __all__ = [
     "Engine",
     "create_engine",
     "engine_class",
+    "facet_name",
     "open_engine",
     "rebuild_engine",
+    "sort_order",
+    "top_values",
 ]
 
 # name -> "module:Class", imported on first use (an engine's library is only needed when it is chosen).
@@ -100,13 +104,33 @@ class Engine(ABC):
 
     # -- reading -------------------------------------------------------------------------------------------------
     @abstractmethod
-    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0, sort: str | None = None
+    ) -> SearchResult:
         """The ``limit`` best matches after skipping ``offset``, best first, with the total number of matches.
 
         A ``str`` is parsed with ``search.query.parse`` (never raises for its syntax; notes in the result).
 
+        ``sort`` (read by ``search.fields.parse_sort``): ``None`` or ``"relevance"`` ranks by score; ``"date"`` /
+        ``"amount"`` orders by the document's own date or amount (``search.fields.SORTS``), newest or largest
+        first, and ``"date:asc"`` / ``"amount:asc"`` oldest or smallest first. Documents without that value come
+        last in either direction; equal values are ordered by id, so every engine gives the same order. Hits
+        sorted by a field have score 0.0 (their rank is their place).
+
         Raises:
-            QueryError: a negative limit or offset.
+            QueryError: a negative limit or offset, or an unknown sort.
+            IndexCorruptError: the index cannot be read.
+        """
+
+    @abstractmethod
+    def facets(self, query: str | ParsedQuery, field: str, *, top: int = 10) -> list[tuple[str, int]]:
+        """How many of ALL the matches of ``query`` have each value of ``field`` (one of
+        ``search.fields.FACETS``, or an alias of one): the ``top`` most frequent, most frequent first, equal
+        counts by value. Values are whole (a name is counted as a name, not word by word), normalised as
+        ``search.fields.derived_values`` does; documents without the field are not counted.
+
+        Raises:
+            QueryError: a field that has no facets, or a negative ``top``.
             IndexCorruptError: the index cannot be read.
         """
 
@@ -129,6 +153,29 @@ class Engine(ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def sort_order(sort: str | None) -> tuple[SortKey | None, bool]:
+    """``search.fields.parse_sort``, raising ``QueryError`` for an unknown sort (for the engines)."""
+    try:
+        return parse_sort(sort)
+    except ValueProblem as exc:
+        raise QueryError(f"unknown sort {exc}") from exc
+
+
+def facet_name(field: str) -> str:
+    """The facet field a name stands for (aliases allowed). Raises ``QueryError`` if it has no facets."""
+    spec = field_spec(field)
+    if spec is None or spec.name not in FACETS:
+        raise QueryError(f"no facets for {field!r} (facets: {', '.join(FACETS)})")
+    return spec.name
+
+
+def top_values(counts: Iterable[tuple[str, int]], top: int) -> list[tuple[str, int]]:
+    """The ``top`` (value, count) pairs, most frequent first, equal counts by value: the same for every engine."""
+    if top < 0:
+        raise QueryError(f"top must not be negative (got {top})")
+    return sorted(((v, c) for v, c in counts if c > 0), key=lambda vc: (-vc[1], vc[0]))[:top]
 
 
 def engine_class(name: str) -> type[Engine]:

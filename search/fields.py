@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
 
 from . import analysis
@@ -43,19 +43,27 @@ from . import analysis
 __all__ = [
     "ALIASES",
     "DEFAULT_FIELD",
+    "FACETS",
     "FIELDS",
     "GROUPS",
+    "SORTS",
     "FieldSpec",
     "Kind",
+    "SortKey",
     "ValueProblem",
+    "derived_values",
+    "facet_field",
     "field_spec",
     "field_specs",
     "fingerprint",
     "normalise",
+    "ordinal",
     "parse_amount",
     "parse_date_period",
     "parse_integer",
+    "parse_sort",
     "record_values",
+    "sort_field",
 ]
 
 DEFAULT_FIELD = "text"
@@ -195,6 +203,8 @@ def field_specs(name: str) -> tuple[FieldSpec, ...]:
 def fingerprint() -> str:
     """A short digest of the registry and analysis version: part of every index's schema sentinel."""
     spec = ";".join(f"{f.name}:{f.kind.value}" for f in FIELDS.values())
+    spec += "|sorts:" + ";".join(f"{s.field}={','.join(s.sources)}" for s in SORTS.values())
+    spec += "|facets:" + ";".join(FACETS)
     return hashlib.sha256(f"{analysis.ANALYSIS_VERSION}|{spec}".encode()).hexdigest()[:16]
 
 
@@ -380,3 +390,100 @@ def _typed(spec: FieldSpec, value: object) -> object:
             raise ValueProblem("empty")
         return normalised
     return str(value)
+
+
+# -- derived values: sort keys and facets --------------------------------------------------------------------------
+#
+# Computed from ``record_values`` here, in one place, and indexed by every engine as extra fields that queries
+# never name: ``doc_date`` and ``doc_amount`` (i64, as ``ordinal`` maps them) to sort by, and ``facet_<name>``
+# (the whole value, one term) to count by.
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A document-level value results can be sorted by: the first present (and readable) of ``sources``."""
+
+    name: str  # as the user names it: "date", "amount"
+    field: str  # the derived index field
+    kind: Kind
+    sources: tuple[str, ...]
+    description: str
+
+
+SORTS: Mapping[str, SortKey] = {
+    "date": SortKey("date", "doc_date", Kind.DATE, ("issue_date", "letter_date", "signing_date", "effective_date"),
+                    "the document's own date: issue_date, letter_date, signing_date or effective_date"),
+    "amount": SortKey("amount", "doc_amount", Kind.AMOUNT, ("total_amount", "amount_due", "contract_value"),
+                      "the document's amount: total_amount, amount_due or contract_value"),
+}
+
+# Fields whose values can be counted over a query's matches (``Engine.facets``).
+FACETS: tuple[str, ...] = (
+    "doc_type", "language", "media_type", "currency", "seller_name", "buyer_name", "creditor_name", "debtor_name",
+)
+
+RELEVANCE = "relevance"
+
+
+def parse_sort(text: str | None) -> tuple[SortKey | None, bool]:
+    """Read a sort order: ``None``/``relevance`` (best first), ``date``/``amount`` (newest or largest first),
+    ``date:asc``/``amount:asc`` (oldest or smallest first); ``date:desc`` and ``-date`` are the default direction,
+    ``+date`` is ascending. Returns (the sort key, or None for relevance; descending).
+
+    Raises:
+        ValueProblem: an unknown name or direction.
+    """
+    if text is None:
+        return None, True
+    raw = text.strip().lower()
+    sign = raw[:1] if raw[:1] in ("+", "-") else ""
+    name, colon, direction = raw[len(sign) :].partition(":")
+    if (colon and direction not in ("asc", "desc")) or (sign and colon):
+        raise ValueProblem(f"{text!r}: the direction is :asc or :desc")
+    descending = direction == "desc" or (not direction and sign != "+")
+    if name == RELEVANCE and not (sign or direction):
+        return None, True
+    if name == RELEVANCE:
+        raise ValueProblem(f"{text!r}: relevance has no direction (best first)")
+    key = SORTS.get(name)
+    if key is None:
+        raise ValueProblem(f"{text!r}: sort by relevance, {', '.join(SORTS)}")
+    return key, descending
+
+
+def sort_field(name: str) -> str:
+    """The index field of a sort key's name (``date`` -> ``doc_date``)."""
+    return SORTS[name].field
+
+
+def facet_field(name: str) -> str:
+    """The index field holding the facet values of ``name`` (a member of ``FACETS``)."""
+    return f"facet_{name}"
+
+
+def ordinal(kind: Kind, value: object) -> int:
+    """An ordered value as the i64 every engine indexes: cents for amounts, ``YYYYMMDD`` for days."""
+    if kind is Kind.AMOUNT:
+        return int((value * 100).to_integral_value(rounding=ROUND_HALF_EVEN))  # type: ignore[operator]
+    if kind is Kind.DATE:
+        return value.year * 10000 + value.month * 100 + value.day  # type: ignore[attr-defined]
+    return int(value)  # type: ignore[call-overload]
+
+
+def derived_values(values: Mapping[str, object]) -> dict[str, object]:
+    """The derived fields of a record, from its ``record_values``: ``doc_date``/``doc_amount`` as i64 (see
+    ``ordinal``), ``facet_<name>`` as the whole value (normalised for exact kinds, names with their whitespace
+    collapsed). Absent values are left out."""
+    out: dict[str, object] = {}
+    for key in SORTS.values():
+        for source in key.sources:
+            if source in values:
+                out[key.field] = ordinal(key.kind, values[source])
+                break
+    for name in FACETS:
+        value = values.get(name)
+        if isinstance(value, str):
+            text = value if FIELDS[name].kind.exact else " ".join(value.split())
+            if text:
+                out[facet_field(name)] = text
+    return out

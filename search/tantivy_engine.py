@@ -16,7 +16,16 @@ Schema, built from ``search.fields.FIELDS``:
   every name.
 * AMOUNT: i64 cents (exact at the cent, no float); INTEGER: i64; DATE: i64 ``YYYYMMDD`` (a year or month query
   is a range over it). Fast fields, so ranges are read from the columns.
-* ``has``: raw, naming the fields a document has (``field:*`` is one term lookup).
+* ``has``: raw, naming the fields a document has (``field:*`` is one term lookup), the sort keys included.
+* Derived (``search.fields.derived_values``): ``doc_date`` / ``doc_amount``, i64 fast fields to sort by;
+  ``facet_<name>``, raw fast text holding the whole value, counted by Tantivy's terms aggregation. ``id`` is a fast
+  field too: equal sort values are ordered by it, and it is read from the column, not the stored document.
+
+Sorting by a field (``search(..., sort="date")``) must give the order Whoosh gives: value, then id, documents
+without the value last. Tantivy orders by one fast field and breaks ties arbitrarily, so a page is read as: the
+page by value from Tantivy (which fixes which values it holds), then, for each of those values, its documents
+in id order (a fast-field sort on ``id``), at the right offset inside the value's group; then, past the documents
+that have the value, those that lack it, in id order.
 
 All analysis is ours (``search.analysis``): Tantivy receives the pre-analysed terms joined by spaces and splits
 them with its built-in ``whitespace`` tokenizer (which neither lower-cases nor drops anything), so the index, the
@@ -43,8 +52,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -52,9 +59,9 @@ import tantivy
 
 from . import analysis
 from ._layout import IndexDir
-from .engine import Engine
+from .engine import Engine, facet_name, sort_order, top_values
 from .errors import IndexCorruptError, IndexLockedError, IndexOutdatedError, QueryError, SearchError
-from .fields import FIELDS, Kind, fingerprint, record_values
+from .fields import FACETS, FIELDS, SORTS, Kind, derived_values, facet_field, fingerprint, ordinal, record_values
 from .query import (
     FUZZY_PREFIX,
     And,
@@ -79,7 +86,7 @@ __all__ = ["SCHEMA_VERSION", "TantivyEngine", "build_schema", "to_document", "to
 T = TypeVar("T")
 
 ENGINE = "tantivy"
-SCHEMA_VERSION = 1  # bump whenever the schema or the document mapping below changes
+SCHEMA_VERSION = 2  # bump whenever the schema or the document mapping below changes
 STEM_FIELD = "stem"
 HAS_FIELD = "has"
 EXACT_BOOST = 2.0
@@ -87,11 +94,13 @@ TERMS = "whitespace"  # Tantivy's built-in tokenizer: splits on spaces, nothing 
 RAW = "raw"  # Tantivy's built-in tokenizer: the whole value is one term
 # Writers: the archive runs one at a time. Tantivy needs at least 15 MB per indexing thread.
 BUILD_HEAP, BUILD_THREADS = 96_000_000, 2  # a rebuild: the whole catalog
-ADD_HEAP, ADD_THREADS = 48_000_000, 1  # an ingest batch
+ADD_HEAP, ADD_THREADS = 20_000_000, 1  # an ingest batch (tantivy's floor is 15 MB a thread)
 MAX_PHRASE_VARIANTS = 128
+FACET_BUCKETS = 65_000  # Tantivy's bucket limit; counts are exact up to this many distinct values
 
 _Q = tantivy.Query
 _MUST, _SHOULD, _MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
+_ASC, _DESC = tantivy.Order.Asc, tantivy.Order.Desc
 
 # -- schema and documents ---------------------------------------------------------------------------------------
 
@@ -102,7 +111,7 @@ def build_schema() -> tantivy.Schema:
     for f in FIELDS.values():
         kind = f.kind
         if kind is Kind.DOC_ID:
-            sb.add_text_field(f.name, stored=True, tokenizer_name=RAW, index_option="basic")
+            sb.add_text_field(f.name, stored=True, fast=True, tokenizer_name=RAW, index_option="basic")
         elif kind is Kind.FULLTEXT:
             sb.add_text_field(f.name, tokenizer_name=TERMS, index_option="position")
             sb.add_text_field(STEM_FIELD, tokenizer_name=TERMS, index_option="freq")
@@ -115,31 +124,24 @@ def build_schema() -> tantivy.Schema:
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
     sb.add_text_field(HAS_FIELD, tokenizer_name=RAW, index_option="basic")
+    for key in SORTS.values():
+        sb.add_integer_field(key.field, indexed=True, fast=True)
+    for name in FACETS:
+        sb.add_text_field(facet_field(name), fast=True, tokenizer_name=RAW, index_option="basic")
     return sb.build()
-
-
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
-
-
-def _day(value: date) -> int:
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 def _number(kind: Kind, value: object) -> int:
     """An ordered value as the i64 it is indexed as (the same mapping as the Whoosh engine's)."""
-    if kind is Kind.AMOUNT:
-        return _cents(value)  # type: ignore[arg-type]
-    if kind is Kind.DATE:
-        return _day(value)  # type: ignore[arg-type]
-    return int(value)  # type: ignore[call-overload]
+    return ordinal(kind, value)
 
 
 def to_document(record: IndexRecord) -> tantivy.Document:
     """The Tantivy document for one record."""
     doc = tantivy.Document()
     doc.add_text("id", record.id)
-    for name, value in record_values(record).items():
+    values = record_values(record)
+    for name, value in values.items():
         kind = FIELDS[name].kind
         if kind is Kind.DOC_ID:
             continue
@@ -161,6 +163,12 @@ def to_document(record: IndexRecord) -> tantivy.Document:
         else:
             doc.add_text(name, value)  # type: ignore[arg-type]
         doc.add_text(HAS_FIELD, name)
+    for name, value in derived_values(values).items():
+        if isinstance(value, int):
+            doc.add_integer(name, value)
+            doc.add_text(HAS_FIELD, name)
+        else:
+            doc.add_text(name, value)  # type: ignore[arg-type]
     return doc
 
 
@@ -409,6 +417,63 @@ def _write(writer: tantivy.IndexWriter, records: Iterable[IndexRecord], *, repla
     return len(seen)
 
 
+def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    return int(searcher.search(query, limit=1, count=True).count)
+
+
+def _by_id(searcher: tantivy.Searcher, query: tantivy.Query, offset: int, limit: int) -> tuple[list[str], int]:
+    """Ids of ``query``'s matches in id order, ``limit`` of them after skipping ``offset`` (read from the id
+    column, not the stored documents); and the number of matches."""
+    result = searcher.search(query, limit=max(1, limit), count=True, offset=offset, order_by_field="id", order=_ASC)
+    return [str(doc_id) for doc_id, _ in result.hits[: max(0, limit)]], int(result.count)
+
+
+def _sorted_page(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, field: str, descending: bool,
+    limit: int, offset: int,
+) -> tuple[list[str], int]:
+    """The ids at ``[offset, offset + limit)`` of ``query``'s matches ordered by ``field`` (descending or not),
+    equal values by id, documents without a value last (by id); and the number of matches."""
+    total = _count(searcher, query)
+    end = min(offset + limit, total)
+    if offset >= end:
+        return [], total
+    has = _Q.term_query(schema, HAS_FIELD, field)
+    valued = _Q.boolean_query([(_MUST, query), (_MUST, has)])
+    n_valued = _count(searcher, valued)
+    ids: list[str] = []
+    stop = min(end, n_valued)
+    if offset < stop:
+        order = _DESC if descending else _ASC
+        page = searcher.search(valued, limit=stop - offset, count=False, offset=offset, order_by_field=field,
+                               order=order)
+        values = list(dict.fromkeys(int(value) for value, _ in page.hits))  # the value groups the page spans
+
+        def equal(value: int) -> tantivy.Query:
+            return _Q.range_query(schema, field, tantivy.FieldType.Integer, value, value)
+
+        # Where the first group starts: after every document with a better value.
+        first = values[0]
+        if descending:
+            better = _Q.range_query(schema, field, tantivy.FieldType.Integer, first, None, include_lower=False)
+        else:
+            better = _Q.range_query(schema, field, tantivy.FieldType.Integer, None, first, include_upper=False)
+        start = _count(searcher, _Q.boolean_query([(_MUST, valued), (_MUST, better)]))
+        for value in values:
+            group = _Q.boolean_query([(_MUST, query), (_MUST, equal(value))])
+            skip = max(0, offset - start)
+            members, size = _by_id(searcher, group, skip, stop - (start + skip))
+            ids.extend(members)
+            start += size
+            if start >= stop:
+                break
+    if end > n_valued:
+        missing = _Q.boolean_query([(_MUST, query), (_MUST_NOT, has)])
+        skip = max(0, offset - n_valued)
+        ids.extend(_by_id(searcher, missing, skip, end - max(offset, n_valued))[0])
+    return ids, total
+
+
 def _stat(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -515,13 +580,19 @@ class TantivyEngine(Engine):
                 self._meta = meta
             return ix.searcher(), ix.schema
 
-    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0, sort: str | None = None
+    ) -> SearchResult:
         if limit < 0 or offset < 0:
             raise QueryError(f"limit and offset must not be negative (got {limit}, {offset})")
+        key, descending = sort_order(sort)
         parsed = parse(query) if isinstance(query, str) else query
 
         def run(searcher: tantivy.Searcher, schema: tantivy.Schema) -> tuple[tuple[Hit, ...], int]:
             tquery = to_tantivy(parsed.tree, searcher, schema)
+            if key is not None:
+                ids, total = _sorted_page(searcher, schema, tquery, key.field, descending, limit, offset)
+                return tuple(Hit(doc_id, 0.0) for doc_id in ids), total
             # Tantivy wants a limit of at least 1, and sizes its heap by it: ask for no more than there is.
             wanted = min(limit, max(0, searcher.num_docs - offset))
             result = searcher.search(tquery, limit=max(1, wanted), count=True, offset=offset)
@@ -532,6 +603,19 @@ class TantivyEngine(Engine):
 
         hits, total = self._read("cannot search the index", run)
         return SearchResult(hits=hits, total=total, notes=parsed.notes)
+
+    def facets(self, query: str | ParsedQuery, field: str, *, top: int = 10) -> list[tuple[str, int]]:
+        name = facet_name(field)
+        top_values((), top)  # QueryError for a negative top, before any work
+        parsed = parse(query) if isinstance(query, str) else query
+
+        def run(searcher: tantivy.Searcher, schema: tantivy.Schema) -> list[tuple[str, int]]:
+            tquery = to_tantivy(parsed.tree, searcher, schema)
+            agg = {"f": {"terms": {"field": facet_field(name), "size": FACET_BUCKETS}}}
+            buckets = searcher.aggregate(tquery, agg)["f"]["buckets"]
+            return [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+
+        return top_values(self._read("cannot count the index's values", run), top)
 
     def ids(self) -> set[str]:
         def work(searcher: tantivy.Searcher, schema: tantivy.Schema) -> set[str]:

@@ -12,7 +12,14 @@ Schema, built from ``search.fields.FIELDS``:
 * AMOUNT: NUMERIC int64 in cents (exact at the cent, no float); INTEGER: NUMERIC int64; DATE: NUMERIC
   int64 ``YYYYMMDD`` (a year or month query is a range over it). All signed: Whoosh gets open-ended ranges
   wrong on unsigned fields.
-* ``has``: KEYWORD(commas) naming the fields a document has (``field:*`` is one term lookup).
+* ``has``: KEYWORD(commas) naming the fields a document has (``field:*`` is one term lookup), the sort keys
+  included.
+* Derived (``search.fields.derived_values``): ``doc_date`` / ``doc_amount``, NUMERIC int64 columns to sort by;
+  ``facet_<name>``, an ID column holding the whole value, counted over the matches. ``id`` has a column too.
+
+Sorting by a field reads the value and id columns of every match and sorts them here: value (descending or
+not), then id; documents without the value (no ``has`` term) last, by id. Facets count the facet column over
+every match.
 
 All analysis is ours (``search.analysis``): Whoosh receives pre-analysed terms separated by spaces, so the index,
 the query translation and the highlighter agree by construction. Queries are translated from our tree into
@@ -23,8 +30,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -37,9 +42,9 @@ from whoosh.writing import IndexWriter
 
 from . import analysis
 from ._layout import IndexDir
-from .engine import Engine
+from .engine import Engine, facet_name, sort_order, top_values
 from .errors import IndexCorruptError, IndexLockedError, IndexOutdatedError, QueryError, SearchError
-from .fields import FIELDS, Kind, fingerprint, record_values
+from .fields import FACETS, FIELDS, SORTS, Kind, derived_values, facet_field, fingerprint, ordinal, record_values
 from .query import (
     FUZZY_PREFIX,
     And,
@@ -64,7 +69,7 @@ __all__ = ["SCHEMA_VERSION", "WhooshEngine", "build_schema", "to_whoosh"]
 T = TypeVar("T")
 
 ENGINE = "whoosh"
-SCHEMA_VERSION = 1  # bump whenever the schema or the document mapping below changes
+SCHEMA_VERSION = 2  # bump whenever the schema or the document mapping below changes
 STEM_FIELD = "stem"
 HAS_FIELD = "has"
 EXACT_BOOST = 2.0
@@ -80,7 +85,7 @@ def build_schema() -> wf.Schema:
     for f in FIELDS.values():
         kind = f.kind
         if kind is Kind.DOC_ID:
-            spec[f.name] = wf.ID(stored=True, unique=True)
+            spec[f.name] = wf.ID(stored=True, unique=True, sortable=True)
         elif kind is Kind.FULLTEXT:
             spec[f.name] = wf.TEXT(analyzer=terms, phrase=True)
             spec[STEM_FIELD] = wf.TEXT(analyzer=terms, phrase=False)
@@ -97,30 +102,23 @@ def build_schema() -> wf.Schema:
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
     spec[HAS_FIELD] = wf.KEYWORD(commas=True, lowercase=False, scorable=False)
+    for key in SORTS.values():
+        spec[key.field] = wf.NUMERIC(numtype=int, bits=64, signed=True, sortable=True)
+    for name in FACETS:
+        spec[facet_field(name)] = wf.ID(sortable=True)
     return wf.Schema(**spec)
 
 
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
-
-
-def _day(value: date) -> int:
-    return value.year * 10000 + value.month * 100 + value.day
-
-
 def _number(kind: Kind, value: object) -> int:
-    if kind is Kind.AMOUNT:
-        return _cents(value)  # type: ignore[arg-type]
-    if kind is Kind.DATE:
-        return _day(value)  # type: ignore[arg-type]
-    return int(value)  # type: ignore[call-overload]
+    return ordinal(kind, value)
 
 
 def to_document(record: IndexRecord) -> dict[str, Any]:
     """The Whoosh document for one record."""
     doc: dict[str, Any] = {"id": record.id}
     present: list[str] = []
-    for name, value in record_values(record).items():
+    values = record_values(record)
+    for name, value in values.items():
         kind = FIELDS[name].kind
         if kind is Kind.DOC_ID:
             continue
@@ -140,6 +138,10 @@ def to_document(record: IndexRecord) -> dict[str, Any]:
         else:
             doc[name] = value
         present.append(name)
+    for name, value in derived_values(values).items():
+        doc[name] = value
+        if isinstance(value, int):
+            present.append(name)
     doc[HAS_FIELD] = ",".join(present)
     return doc
 
@@ -377,11 +379,31 @@ class WhooshEngine(Engine):
                 self._searcher = ix.searcher()
         return self._searcher
 
-    def search(self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str | ParsedQuery, *, limit: int = 10, offset: int = 0, sort: str | None = None
+    ) -> SearchResult:
         if limit < 0 or offset < 0:
             raise QueryError(f"limit and offset must not be negative (got {limit}, {offset})")
+        key, descending = sort_order(sort)
         parsed = parse(query) if isinstance(query, str) else query
         wquery = to_whoosh(parsed.tree)
+        if key is not None:
+            field = key.field
+
+            def ordered(searcher: Any) -> tuple[tuple[Hit, ...], int]:
+                docnums = list(searcher.docs_for_query(wquery))
+                reader = searcher.reader()
+                ids, values = reader.column_reader("id"), reader.column_reader(field)
+                has = set(searcher.docs_for_query(wq.Term(HAS_FIELD, field)))
+                valued = sorted(
+                    (-values[d] if descending else values[d], ids[d]) for d in docnums if d in has
+                )
+                missing = sorted(ids[d] for d in docnums if d not in has)
+                order = [doc_id for _, doc_id in valued] + missing
+                return tuple(Hit(doc_id, 0.0) for doc_id in order[offset : offset + limit]), len(docnums)
+
+            hits, total = self._read("cannot search the index", ordered)
+            return SearchResult(hits=hits, total=total, notes=parsed.notes)
 
         def run(searcher: Any) -> tuple[tuple[Hit, ...], int]:
             # Whoosh's collector prunes sub-queries that can no longer reach the top ``limit`` (even with
@@ -396,6 +418,23 @@ class WhooshEngine(Engine):
 
         hits, total = self._read("cannot search the index", run)
         return SearchResult(hits=hits, total=total, notes=parsed.notes)
+
+    def facets(self, query: str | ParsedQuery, field: str, *, top: int = 10) -> list[tuple[str, int]]:
+        column = facet_field(facet_name(field))
+        top_values((), top)  # QueryError for a negative top, before any work
+        parsed = parse(query) if isinstance(query, str) else query
+        wquery = to_whoosh(parsed.tree)
+
+        def run(searcher: Any) -> list[tuple[str, int]]:
+            values = searcher.reader().column_reader(column)
+            counts: dict[str, int] = {}
+            for docnum in searcher.docs_for_query(wquery):
+                value = values[docnum]
+                if value:  # a document without the field reads as the column's empty default
+                    counts[value] = counts.get(value, 0) + 1
+            return list(counts.items())
+
+        return top_values(self._read("cannot count the index's values", run), top)
 
     def ids(self) -> set[str]:
         return self._read("cannot read the search index", lambda s: {f["id"] for _, f in s.reader().iter_docs()})
