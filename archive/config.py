@@ -90,6 +90,9 @@ class Layout:
             raise ArchiveMissingError(f"no Sigillo archive at {self.home}")
 
 
+PASSPHRASE_ENV = "SIGILLO_KEY_PASSPHRASE"  # the seal key's passphrase, when it is encrypted
+
+
 @dataclass(frozen=True)
 class Settings:
     """The archive's settings, read from ``sigillo.toml``; every key has a default."""

@@ -22,10 +22,9 @@ from search.snippet import snippets
 
 from .audit import AuditLog
 from .catalog import Catalog, DocumentRow
-from .config import Layout, Settings, resolve_home, set_search_engine, write_settings
+from .config import PASSPHRASE_ENV, Layout, Settings, resolve_home, set_search_engine, write_settings
 from .errors import ArchiveExistsError, SearchIndexError
 from .fields import effective_fields
-from .identity import KeyFiles, create_identity, passphrase_from_env
 from .lock import WriteLock
 from .store import DIR_MODE, BlobStore
 
@@ -34,6 +33,7 @@ __all__ = ["Archive", "SearchRow", "now_utc", "os_user"]
 INDEX_ENGINE_KEY = "index_engine"  # catalog meta: the engine the index marks refer to
 
 if TYPE_CHECKING:
+    from .identity import KeyFiles
     from .sealing import CheckpointRow, SealOutcome, SealRow
 
 
@@ -113,10 +113,12 @@ class Archive:
         self.store = BlobStore(layout.objects, layout.tmp)
         self._engine: search_engine.Engine | None = None
         self.command = command  # the command line, as recorded in the audit log
-        self.passphrase: bytes | None = passphrase_from_env()
+        self.passphrase: bytes | None = _passphrase_from_env()
 
     @property
     def keys(self) -> KeyFiles:
+        from .identity import KeyFiles  # cryptography: only for commands that touch keys (not `search`)
+
         return KeyFiles.of(self.layout)
 
     @property
@@ -159,6 +161,8 @@ class Archive:
         os.chmod(layout.settings, 0o600)
         Catalog(layout.catalog, create=True).close()
         os.chmod(layout.catalog, 0o600)
+        from .identity import create_identity
+
         seal = create_identity(layout, settings, passphrase)
         with _wrap_index_errors():
             search_engine.create_engine(settings.search_engine, layout.index(settings.search_engine)).close()
@@ -389,3 +393,8 @@ def _release_freed_memory() -> None:
 
 
 _malloc_trim: Any = None
+
+
+def _passphrase_from_env() -> bytes | None:
+    value = os.environ.get(PASSPHRASE_ENV)
+    return value.encode("utf-8") if value else None

@@ -11,10 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from stdnum import iban as stdnum_iban
-from stdnum import vatin
-from stdnum.it import codicefiscale, iva
-
 from search.fields import Kind, ValueProblem, field_spec, parse_amount
 
 from .catalog import Catalog, CorrectionRow, FieldRow
@@ -89,10 +85,16 @@ def check_value(name: str, value: str | tuple[str, ...]) -> bool | None:
     if not isinstance(value, str):
         return None
     if name == "iban":
+        from stdnum import iban as stdnum_iban
+
         return bool(stdnum_iban.is_valid(value))
     if name.endswith("vat_id"):
+        from stdnum import vatin
+
         return bool(vatin.is_valid(value))
     if name == "buyer_tax_code":
+        from stdnum.it import codicefiscale, iva
+
         return bool(codicefiscale.is_valid(value) or iva.is_valid(value))
     return None
 

@@ -28,12 +28,11 @@ from cryptography.hazmat.primitives import serialization
 from signing import keys as sk
 from signing.errors import KeyFileError, PassphraseError
 
-from .config import Layout, Settings
+from .config import PASSPHRASE_ENV, Layout, Settings
 from .errors import ConfigError, KeyProblemError
 
 __all__ = ["KeyFiles", "create_identity", "import_identity", "passphrase_from_env", "seal_certificates"]
 
-PASSPHRASE_ENV = "SIGILLO_KEY_PASSPHRASE"
 DIR_MODE = 0o700
 
 
