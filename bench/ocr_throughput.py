@@ -10,7 +10,7 @@ It prints pages/s for each and the ratio (b)/(N x a): 1.0 means perfect scaling 
 `sigillo ingest --workers N` of --text-docs small, distinct text-layer PDFs (made with fpdf2): documents/s end to
 end. Image-only PDFs of the corpus are left out: bare tesseract cannot read a PDF.
 
-    .venv/bin/python bench/ocr_throughput.py [--workers N] [--langs ita+eng] [--min-pages 16] [--text-docs 200]
+    .venv/bin/python bench/ocr_throughput.py [--workers N] [--langs ita+eng] [--min-pages 48] [--text-docs 200]
 
 The last line is machine-readable:
     ocr_throughput: cores=N pages=… bare_pages_per_s=… sigillo_pages_per_s=… ratio=… textlayer_docs_per_s=…
@@ -51,9 +51,10 @@ def scan_set(folder: Path, min_pages: int) -> list[Path]:
     for p in scans:
         shutil.copy2(p, folder / p.name)
         files.append(folder / p.name)
+    singles = [s for s in scans if pages_of(s) == 1]
     copy = 0
     while sum(pages_of(f) for f in files) < min_pages:
-        src = [s for s in scans if pages_of(s) == 1][copy % len(scans)]
+        src = singles[copy % len(singles)]
         copy += 1
         info = PngImagePlugin.PngInfo()
         info.add_text("bench-copy", str(copy))
@@ -79,8 +80,8 @@ def sigillo_ingest(inbox: Path, home: Path, langs: str, workers: int) -> float:
     subprocess.run([*SIGILLO, "--home", str(home), "init", "--languages", langs], check=True,
                    stdout=subprocess.DEVNULL)
     started = time.perf_counter()
-    subprocess.run([*SIGILLO, "--home", str(home), "ingest", str(inbox), "--workers", str(workers)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([*SIGILLO, "--home", str(home), "ingest", str(inbox), "--workers", str(workers), "--quiet"],
+                   check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -99,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--langs", default="ita+eng")
-    parser.add_argument("--min-pages", type=int, default=16)
+    parser.add_argument("--min-pages", type=int, default=48)
     parser.add_argument("--text-docs", type=int, default=200)
     args = parser.parse_args()
     cores, n = os.cpu_count() or 1, args.workers
