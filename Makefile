@@ -26,6 +26,9 @@ demo: setup
 	$(SIGILLO) --home $(DEMO) ingest samples/corpus --exclude '*.json'
 	$(SIGILLO) --home $(DEMO) search raccomandata
 	$(SIGILLO) --home $(DEMO) search '"amount due"'
+	$(SIGILLO) --home $(DEMO) search doc_type:invoice --sort amount --limit 3 --facet buyer_name
+	$(SIGILLO) --home $(DEMO) case --list --as-of 2025-03-01
+	$(SIGILLO) --home $(DEMO) case 'Rossi Costruzioni' --as-of 2025-03-01
 	$(SIGILLO) --home $(DEMO) show $$(sha256sum samples/corpus/invoice-it-01.png | cut -c1-12)
 	$(SIGILLO) --home $(DEMO) verify
 	$(SIGILLO) --home $(DEMO) log -n 5

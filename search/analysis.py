@@ -37,6 +37,7 @@ __all__ = [
     "stems",
     "terms",
     "tokens",
+    "within_edits",
 ]
 
 ANALYSIS_VERSION = 1
@@ -157,3 +158,21 @@ def stem_all(terms: Iterable[str]) -> list[str]:
 def stems(text: str) -> list[str]:
     """The stemmed terms of ``text``, in order."""
     return stem_all(terms(text))
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` (insertions, deletions, substitutions; no transpositions,
+    as Whoosh counts) is at most ``limit``: what a fuzzy term matches, in every engine and in the highlighter."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if a == b:
+        return True
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit

@@ -61,21 +61,6 @@ def snippets(text: str, query: ParsedQuery | str, *, max_fragments: int = 2, wid
 # -- finding the matches ----------------------------------------------------------------------------------------
 
 
-def _edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance between ``a`` and ``b`` is at most ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
-
-
 def _word_test(leaf: Term | Prefix | Fuzzy | Phrase) -> Callable[[str], bool]:
     """A test on one folded token for a one-word leaf."""
     if isinstance(leaf, Term):
@@ -85,7 +70,7 @@ def _word_test(leaf: Term | Prefix | Fuzzy | Phrase) -> Callable[[str], bool]:
         return lambda t: t.startswith(leaf.text)
     if isinstance(leaf, Fuzzy):
         head = leaf.text[:FUZZY_PREFIX]
-        return lambda t: t.startswith(head) and _edits_within(t, leaf.text, leaf.distance)
+        return lambda t: t.startswith(head) and analysis.within_edits(t, leaf.text, leaf.distance)
     words = set(leaf.words)  # a one-word phrase, or the words of a phrase with slop: exact words
     return lambda t: t in words
 

@@ -189,23 +189,6 @@ def _regex_literal(text: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
 
 
-def _within(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance (insertions, deletions, substitutions) of ``a`` and ``b`` is <= limit."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    if a == b:
-        return True
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
-
-
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -306,7 +289,7 @@ class _Translator:
         # Whoosh: Levenshtein distance with the first FUZZY_PREFIX characters fixed. A shared prefix does not
         # change the distance, so that is: terms starting with the prefix, within the distance of the text.
         prefix = node.text[:FUZZY_PREFIX]
-        matches = [t for t in self._listed(node.field, prefix) if _within(node.text, t, node.distance)]
+        matches = [t for t in self._listed(node.field, prefix) if analysis.within_edits(node.text, t, node.distance)]
         return self._terms(node.field, matches)
 
     def _range(self, node: Range) -> tantivy.Query:
