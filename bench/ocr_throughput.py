@@ -4,6 +4,7 @@ On the same set of scanned pages (the PNG, JPEG and TIFF scans of samples/corpus
 reach --min-pages; each copy re-saved with a different PNG tEXt chunk so that its hash differs while its pixels
 are identical):
   (a) bare `tesseract FILE stdout -l LANGS --dpi D` on one core, page after page (OMP_THREAD_LIMIT=1);
+  (a') the same, N processes at a time: how far tesseract alone scales on this machine (a second baseline);
   (b) `sigillo ingest --workers N` of the same files into a fresh archive (hash, sniff, store, OCR to TSV with
       word boxes in N worker processes, classify, fields, catalog, index, seal; process start-up included).
 It prints pages/s for each and the ratio (b)/(N x a): 1.0 means perfect scaling and no overhead beyond OCR. Then
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fpdf import FPDF
@@ -76,6 +78,22 @@ def bare_tesseract(files: list[Path], langs: str) -> float:
     return time.perf_counter() - started
 
 
+def bare_tesseract_parallel(files: list[Path], langs: str, n: int) -> float:
+    """The same pages, n bare tesseract processes at a time (longest files first): what the hardware gives."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(f: Path) -> None:
+        with Image.open(f) as im:
+            dpi = image_dpi(im)
+        subprocess.run(["tesseract", str(f), "stdout", "-l", langs, "--dpi", str(dpi)], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(one, sorted(files, key=lambda f: -pages_of(f))))
+    return time.perf_counter() - started
+
+
 def sigillo_ingest(inbox: Path, home: Path, langs: str, workers: int) -> float:
     subprocess.run([*SIGILLO, "--home", str(home), "init", "--languages", langs], check=True,
                    stdout=subprocess.DEVNULL)
@@ -116,11 +134,15 @@ def main() -> None:
         bare = bare_tesseract(files, args.langs)
         bare_rate = pages / bare
         print(f"(a) bare tesseract, one core:      {bare:7.1f} s  {bare_rate:.3f} pages/s")
+        parallel = bare_tesseract_parallel(files, args.langs, n)
+        print(f"(a') bare tesseract, {n} at a time:   {parallel:7.1f} s  {pages / parallel:.3f} pages/s  "
+              f"(scaling of tesseract alone: {pages / parallel / (n * bare_rate):.3f})")
         ours = sigillo_ingest(scans, tmp_path / "a1", args.langs, n)
         ours_rate = pages / ours
         print(f"(b) sigillo ingest --workers {n}:    {ours:7.1f} s  {ours_rate:.3f} pages/s")
         ratio = ours_rate / (n * bare_rate)
-        print(f"    ratio (b)/({n} x a) = {ratio:.3f}  (1.0 = perfect scaling, no overhead beyond OCR)")
+        print(f"    ratio (b)/({n} x a) = {ratio:.3f}  (1.0 = perfect scaling, no overhead beyond OCR); "
+              f"(b)/(a') = {ours_rate / (pages / parallel):.3f}  (the pipeline's own overhead)")
 
         texts = tmp_path / "texts"
         texts.mkdir()
