@@ -43,7 +43,6 @@ import hashlib
 import math
 import os
 import random
-import re
 import shutil
 import sqlite3
 import statistics
@@ -59,7 +58,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archive.catalog import Catalog, DocumentRow, FieldRow, PageRow, SightingRow
-from archive.config import Layout, Settings
+from archive.config import Layout, Settings, set_search_engine
+from archive.core import INDEX_ENGINE_KEY
 from search import analysis
 from search.engine import ENGINES, open_engine, rebuild_engine
 from search.record import IndexRecord
@@ -737,9 +737,14 @@ def fill_catalog(layout: Layout, records: Sequence[IndexRecord]) -> float:
 
 
 def set_engine(layout: Layout, name: str) -> None:
-    text = layout.settings.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^search_engine\s*=.*$', f'search_engine = "{name}"', text)
-    layout.settings.write_text(text, encoding="utf-8")
+    """Point the archive at the index built for ``name``: the setting, and the catalog's record of which engine its
+    index marks refer to (what `sigillo reindex --engine` would write)."""
+    set_search_engine(layout.settings, name)
+    catalog = Catalog(layout.catalog)
+    try:
+        catalog.set_meta(INDEX_ENGINE_KEY, name)
+    finally:
+        catalog.close()
 
 
 def cli_wall(home: Path, queries: Sequence[str]) -> tuple[float, list[str]]:
