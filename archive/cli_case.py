@@ -64,7 +64,7 @@ def case(ctx: click.Context, debtor: str | None, list_: bool, as_of: str | None,
         found = list_debtors(archive.catalog, archive.settings, as_of=when)
         if limit is not None:
             found = found[:limit]
-        archive.audit.append("case", list_=True, as_of=when.isoformat())
+        archive.audit.append("case", **{"list": True, "as_of": when.isoformat()})
         if as_json:
             _echo_json({"as_of": when.isoformat(), "debtors": [s.as_json() for s in found]})
             return
