@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from .catalog import Catalog, DocumentRow
+from .catalog import Catalog
 from .config import Settings
 from .debtors import id_key, id_variants, looks_like_identifier, name_key, similar_keys
 from .limitation import Period, limitation_end
@@ -36,6 +36,11 @@ CASE_FIELDS = (
     "governing_law", "debtor_name", "creditor_name", "letter_date", "amount_due", "invoice_refs", "payment_deadline",
     "seller_name", "contract_value",
 )
+# who a document is about: enough to group every document of the archive into debtors
+IDENTITY_FIELDS = ("buyer_name", "buyer_vat_id", "buyer_tax_code", "debtor_name", "parties")
+# what `case --list` needs besides: totals, days past due and aging, not links or limitation dates
+LIST_FIELDS = (*IDENTITY_FIELDS, "issue_date", "due_date", "letter_date", "signing_date", "effective_date",
+               "currency", "total_amount", "invoice_number")
 # (label, lowest days past due, highest) — "not due" is 0 and below
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("not due", -10**9, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180),
@@ -55,16 +60,10 @@ def bucket_of(days_past_due: int) -> str:
 class CaseDocument:
     """One document of a case, with the fields a case file needs."""
 
-    row: DocumentRow
+    id: str
+    doc_type: str
+    original_name: str
     fields: dict[str, str | tuple[str, ...]]
-
-    @property
-    def id(self) -> str:
-        return self.row.id
-
-    @property
-    def doc_type(self) -> str:
-        return self.row.doc_type or "other"
 
     def get(self, name: str) -> str | None:
         value = self.fields.get(name)
@@ -216,7 +215,7 @@ class Case:
             "totals": {cur: t.as_json() for cur, t in sorted(self.totals.items())},
             "documents": [
                 {"id": d.id, "doc_type": d.doc_type, "date": d.when.isoformat() if d.when else None,
-                 "original_name": d.row.original_name,
+                 "original_name": d.original_name,
                  "reference": d.get("invoice_number") or d.get("contract_number"),
                  "amount": d.get("total_amount") or d.get("amount_due") or d.get("contract_value"),
                  "currency": d.get("currency")}
@@ -270,13 +269,15 @@ class _Groups:
 class CaseIndex:
     """Every case document of the archive, grouped by debtor."""
 
-    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+    def __init__(self, catalog: Catalog, settings: Settings, names: Sequence[str] = CASE_FIELDS) -> None:
         self.settings = settings
         own = {name_key(settings.organization)} if settings.organization.strip() else set()
         self.own = frozenset(own)
-        loaded = catalog.field_values(CASE_TYPES, CASE_FIELDS)
-        self.docs = [CaseDocument(row, values) for row, values in loaded.values()]
+        loaded = catalog.field_values(CASE_TYPES, names)
+        self.docs = [CaseDocument(doc_id, doc_type or "other", name, values)
+                     for doc_id, (doc_type, name, values) in loaded.items()]
         self.groups = _Groups()
+        self._by_root: dict[str, set[str]] | None = None
         self.keys: dict[str, set[str]] = {}  # doc id -> its debtor keys
         for d in self.docs:
             keys = {f"n:{k}" for k in d.name_keys(self.own)} | {f"i:{k}" for k in d.id_keys()}
@@ -290,7 +291,16 @@ class CaseIndex:
         return self.groups.find(key) if key in self.groups.parent else None
 
     def members(self, roots: set[str]) -> set[str]:
-        return {k for k in self.groups.parent if self.groups.find(k) in roots}
+        by_root = self.members_by_root()
+        return set().union(*(by_root.get(r, set()) for r in roots))
+
+    def members_by_root(self) -> dict[str, set[str]]:
+        """Every key under its group's root, computed once (``--list`` asks for every group)."""
+        if self._by_root is None:
+            self._by_root = defaultdict(set)
+            for k in self.groups.parent:
+                self._by_root[self.groups.find(k)].add(k)
+        return self._by_root
 
     def documents_of(self, roots: set[str]) -> list[CaseDocument]:
         """Invoices, credit notes and letters of these debtors, and contracts with one of them as a party."""
@@ -326,7 +336,7 @@ def build_case(catalog: Catalog, settings: Settings, debtor: str, *, as_of: date
     Raises:
         DebtorNotFound: no document names that debtor; ``similar`` lists close names.
     """
-    index = CaseIndex(catalog, settings)
+    index = CaseIndex(catalog, settings, IDENTITY_FIELDS)  # every document, by whom it is about
     roots: set[str] = set()
     for wanted in (debtor, *also):
         root = _find(index, wanted)
@@ -334,7 +344,7 @@ def build_case(catalog: Catalog, settings: Settings, debtor: str, *, as_of: date
             close = _similar_names(index, name_key(wanted), set())
             raise DebtorNotFound(f"no document of the archive names the debtor {wanted!r}", close)
         roots.add(root)
-    docs = index.documents_of(roots)
+    docs = _with_fields(catalog, index.documents_of(roots))  # then everything, for this case's documents only
     names_in_case = {k[2:] for k in index.members(roots) if k.startswith("n:")}
     similar: list[tuple[str, int]] = []
     for name in _similar_names(index, "", names_in_case):
@@ -343,6 +353,14 @@ def build_case(catalog: Catalog, settings: Settings, debtor: str, *, as_of: date
     if texts is None:
         texts = {d.id: catalog.text(d.id) for d in docs if d.doc_type in ("invoice", "contract")}
     return _assemble(index, docs, roots, settings, as_of, similar, texts)
+
+
+def _with_fields(catalog: Catalog, docs: list[CaseDocument]) -> list[CaseDocument]:
+    full: dict[str, dict[str, str | tuple[str, ...]]] = {}
+    ids = [d.id for d in docs]
+    for start in range(0, len(ids), 500):
+        full.update(catalog.fields_of(ids[start : start + 500], CASE_FIELDS))
+    return [CaseDocument(d.id, d.doc_type, d.original_name, full.get(d.id, {})) for d in docs]
 
 
 def _find(index: CaseIndex, wanted: str) -> str | None:
@@ -464,7 +482,7 @@ def _periodic_word(words: Sequence[str], *texts: str) -> str | None:
 
 def list_debtors(catalog: Catalog, settings: Settings, *, as_of: date) -> list[DebtorSummary]:
     """Every debtor with at least one invoice, most outstanding first (the largest amount in any currency)."""
-    index = CaseIndex(catalog, settings)
+    index = CaseIndex(catalog, settings, LIST_FIELDS)
     by_root: dict[str, list[CaseDocument]] = defaultdict(list)
     for d in index.docs:
         keys = index.keys[d.id]

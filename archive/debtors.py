@@ -13,6 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["id_key", "looks_like_identifier", "name_key", "similar_keys"]
 
@@ -31,6 +32,7 @@ _ID_NOISE = re.compile(r"[\s.\-/]+")
 _LOOKS_LIKE_ID = re.compile(r"^(?:[A-Z]{2})?[0-9A-Z]{8,16}$")
 
 
+@lru_cache(maxsize=100_000)
 def name_key(name: str) -> str:
     """The comparison key of a company or person name; "" when nothing is left."""
     text = unicodedata.normalize("NFKD", name)
@@ -46,14 +48,19 @@ def id_key(value: str) -> str:
     return _ID_NOISE.sub("", value).upper()
 
 
-def id_variants(value: str) -> set[str]:
-    """The key of an identifier with and without its two-letter country prefix (an Italian partita IVA is printed
-    both as ``IT01234567897`` and ``01234567897``)."""
+@lru_cache(maxsize=100_000)
+def _id_variants(value: str) -> frozenset[str]:
     key = id_key(value)
     out = {key}
     if len(key) > 2 and key[:2].isalpha() and any(ch.isdigit() for ch in key[2:]):
         out.add(key[2:])
-    return out
+    return frozenset(out)
+
+
+def id_variants(value: str) -> set[str]:
+    """The key of an identifier with and without its two-letter country prefix (an Italian partita IVA is printed
+    both as ``IT01234567897`` and ``01234567897``)."""
+    return set(_id_variants(value))
 
 
 def looks_like_identifier(text: str) -> bool:

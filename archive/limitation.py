@@ -20,6 +20,7 @@ import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -66,6 +67,7 @@ def easter_sunday(year: int) -> date:
     return date(year, month, day)
 
 
+@lru_cache(maxsize=512)
 def italian_holidays(year: int) -> frozenset[date]:
     """Italy's national public holidays in ``year`` (law 260/1949 as amended; 4 October again from 2026)."""
     fixed = [(1, 1), (1, 6), (4, 25), (5, 1), (6, 2), (8, 15), (11, 1), (12, 8), (12, 25), (12, 26)]
