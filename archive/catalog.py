@@ -253,6 +253,20 @@ def _dump(value: str | tuple[str, ...] | None) -> str | None:
     return json.dumps(value if isinstance(value, str) else list(value), ensure_ascii=False)
 
 
+def _overlay(corrections: Iterable[Any], values: dict[str, dict[str, str | tuple[str, ...]]]) -> None:
+    """Lay (doc_id, name, new_value) corrections, oldest first, over ``values`` (doc id -> fields): the latest
+    wins, and a correction to nothing removes the field. Documents not in ``values`` are skipped."""
+    for doc_id, name, text in corrections:
+        fields = values.get(doc_id)
+        if fields is None:
+            continue
+        new = _load(text)
+        if new is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = new
+
+
 def _load_fast(text: str) -> str | tuple[str, ...] | None:
     """``_load`` for a JSON string without escapes (most field values) by slicing, else the decoder."""
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and "\\" not in text and '"' not in text[1:-1]:
@@ -552,16 +566,9 @@ class Catalog:
             found = out.get(doc_id)
             if found is not None:
                 found[2][name] = _load_fast(text)  # type: ignore[assignment]
-        for doc_id, name, text in self.db.execute(
+        _overlay(self.db.execute(
             f"SELECT doc_id, name, new_value FROM corrections WHERE name IN ({n_marks}) ORDER BY seq", wanted
-        ):
-            found = out.get(doc_id)
-            if found is not None:
-                new = _load(text)
-                if new is None:
-                    found[2].pop(name, None)
-                else:
-                    found[2][name] = new
+        ), {doc_id: found[2] for doc_id, found in out.items()})
         return out
 
     def fields_of(
@@ -581,16 +588,11 @@ class Catalog:
             value = _load(row["value"])
             if value is not None:
                 out[row["doc_id"]][row["name"]] = value
-        for row in self.db.execute(
+        _overlay(self.db.execute(
             f"SELECT doc_id, name, new_value FROM corrections WHERE doc_id IN ({i_marks}) AND name IN ({n_marks})"
             " ORDER BY seq",
             [*wanted_ids, *wanted],
-        ):
-            new = _load(row["new_value"])
-            if new is None:
-                out[row["doc_id"]].pop(row["name"], None)
-            else:
-                out[row["doc_id"]][row["name"]] = new
+        ), out)
         return out
 
     def all_ids(self) -> list[str]:

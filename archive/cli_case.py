@@ -85,10 +85,6 @@ def case(ctx: click.Context, debtor: str | None, list_: bool, as_of: str | None,
     _print_case(result)
 
 
-def _money(value: object) -> str:
-    return f"{value}"
-
-
 def _print_case(c) -> None:  # type: ignore[no-untyped-def]
     ids = f"  ({', '.join(c.identifiers)})" if c.identifiers else ""
     click.secho(f"Case: {c.debtor}{ids}  as of {c.as_of.isoformat()}", bold=True)
@@ -121,7 +117,7 @@ def _print_case(c) -> None:  # type: ignore[no-untyped-def]
                 barred += f"; interrupted {lim.interrupted_on.isoformat()})" if lim.interrupted_on else ")"
                 if lim.expires < c.as_of:
                     barred += "  TIME-BARRED?"
-            click.echo(f"  {(i.doc.get('invoice_number') or '?')[:16]:16}  {due:11} {_money(i.total or ''):>12}  "
+            click.echo(f"  {(i.doc.get('invoice_number') or '?')[:16]:16}  {due:11} {i.total or '':>12}  "
                        f"{days:>5}  {i.bucket or '':8}  {(i.contract or '')[:12]:12}  {barred}")
         if any(i.due_assumed for i in c.invoices):
             click.echo("  * no due date printed: issue date + payment terms (settings: payment_terms_days)")

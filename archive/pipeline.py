@@ -36,7 +36,7 @@ from .errors import MissingToolError, SigilloError
 from .sealing import SealOutcome
 from .store import ChangedWhileReadingError
 
-__all__ = ["BatchSummary", "FileOutcome", "discover", "display_path", "ingest_paths"]
+__all__ = ["BatchSummary", "FileOutcome", "Tally", "discover", "display_path", "ingest_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +86,37 @@ class FileOutcome:
 
 
 @dataclass
-class BatchSummary:
-    batch_id: str
+class Tally:
+    """Files counted by outcome, and the pages of the new ones (a batch, a watch, a progress bar)."""
+
     new: int = 0
     duplicates: int = 0
     failed: int = 0
     pages: int = 0
+
+    @property
+    def files(self) -> int:
+        return self.new + self.duplicates + self.failed
+
+    def add(self, outcome: FileOutcome) -> None:
+        if outcome.status == "new":
+            self.new += 1
+            self.pages += outcome.pages
+        elif outcome.status == "duplicate":
+            self.duplicates += 1
+        else:
+            self.failed += 1
+
+
+@dataclass(kw_only=True)
+class BatchSummary(Tally):
+    batch_id: str
     seconds: float = 0.0
     interrupted: bool = False
     index_warning: str | None = None
     seal: SealOutcome | None = None
     seal_warning: str | None = None  # why the batch could not be sealed now (its documents are safe)
     outcomes: list[FileOutcome] = field(default_factory=list)
-
-    @property
-    def files(self) -> int:
-        return self.new + self.duplicates + self.failed
 
 
 @dataclass(frozen=True)
@@ -442,13 +457,8 @@ class _Batch:
 
     def report(self, outcome: FileOutcome) -> None:
         s = self.summary
-        if outcome.status == "new":
-            s.new += 1
-            s.pages += outcome.pages
-        elif outcome.status == "duplicate":
-            s.duplicates += 1
-        else:
-            s.failed += 1
+        s.add(outcome)
+        if outcome.status == "failed":
             with self.catalog.transaction():
                 self.catalog.record_failure(s.batch_id, outcome.path, outcome.sha256, outcome.reason or "", now_utc())
                 self.archive.audit.append(

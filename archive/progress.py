@@ -29,6 +29,8 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.table import Table
 from rich.text import Text
 
+from .pipeline import Tally
+
 __all__ = ["INTERVAL_ENV", "BatchProgress", "choose_mode", "format_eta", "is_terminal", "summary_table", "throughput"]
 
 INTERVAL_ENV = "SIGILLO_PROGRESS_INTERVAL"  # seconds between plain progress lines (default 10)
@@ -120,7 +122,7 @@ class BatchProgress:
         self.stream = stream or sys.stderr
         self.interval = interval if interval is not None else interval_from_env()
         self.clock = clock
-        self.done = self.new = self.duplicates = self.failed = self.pages = 0
+        self.counts = Tally()
         self.started = clock()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -142,17 +144,10 @@ class BatchProgress:
     def update(self, outcome: Any) -> None:
         """Count one ``FileOutcome`` (pass this, or a function calling it, as ``on_outcome``)."""
         with self._lock:
-            self.done += 1
-            self.total = max(self.total, self.done)  # files that appeared after the count
-            if outcome.status == "new":
-                self.new += 1
-                self.pages += outcome.pages
-            elif outcome.status == "duplicate":
-                self.duplicates += 1
-            else:
-                self.failed += 1
+            self.counts.add(outcome)
+            self.total = max(self.total, self.counts.files)  # files that appeared after the count
         if self._progress is not None:
-            self._progress.update(self._task, completed=self.done, total=self.total)
+            self._progress.update(self._task, completed=self.counts.files, total=self.total)
 
     def echo(self, text: str, colour: str | None = None) -> None:
         """Print one per-file line on stdout; when the bar is drawn on stdout, above it (so it is not garbled)."""
@@ -165,12 +160,12 @@ class BatchProgress:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             elapsed = self.clock() - self.started
-            done, total = self.done, self.total
+            done, total, pages = self.counts.files, self.total, self.counts.pages
             eta = None
             if done and elapsed > 0:
                 eta = (total - done) * elapsed / done
-            return {"done": done, "total": total, "pages": self.pages, "failed": self.failed,
-                    "rate": throughput(self.pages, elapsed), "eta": eta, "elapsed": elapsed}
+            return {"done": done, "total": total, "pages": pages, "failed": self.counts.failed,
+                    "rate": throughput(pages, elapsed), "eta": eta, "elapsed": elapsed}
 
     def line(self) -> str:
         """``progress: 120/400 files, 310 pages, 2.4 pages/s, 3 failed, ETA 1m55s``"""

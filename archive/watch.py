@@ -26,7 +26,7 @@ from signing.digest import sha256_file
 
 from .core import Archive
 from .errors import BusyError
-from .pipeline import BatchSummary, FileOutcome, display_path, ingest_paths
+from .pipeline import BatchSummary, FileOutcome, Tally, display_path, ingest_paths
 
 __all__ = ["TEMP_PATTERNS", "WatchSummary", "Watcher", "move_to_done"]
 
@@ -35,32 +35,15 @@ BATCH_FILES = 10  # files per batch (one lock, one seal)
 
 
 @dataclass
-class WatchSummary:
-    new: int = 0
-    duplicates: int = 0
-    failed: int = 0
+class WatchSummary(Tally):
     moved: int = 0
-    pages: int = 0
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def files(self) -> int:
-        return self.new + self.duplicates + self.failed
-
-    @property
     def seconds(self) -> float:
         return time.monotonic() - self.started
-
-    def add(self, o: FileOutcome) -> None:
-        if o.status == "new":
-            self.new += 1
-            self.pages += o.pages
-        elif o.status == "duplicate":
-            self.duplicates += 1
-        else:
-            self.failed += 1
 
 
 def _unique_target(target: Path) -> Path:
