@@ -380,8 +380,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
            facets: tuple[str, ...], facet_top: int, as_json: bool, as_csv: bool) -> None:
     """Full-text and field search, ranked, with highlighted snippets and each hit's key fields.
 
-    Words are matched whatever their case and accents, and across common Italian and English inflections
-    (fattura/fatture, invoice/invoices). Several words must all appear.
+    Words are matched whatever their case, accents and ligatures, and across inflections in the document's
+    language (fattura/fatture in Italian, invoice/invoices in English). Several words must all appear.
 
     \b
     Syntax:

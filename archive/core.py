@@ -308,8 +308,8 @@ class Archive:
             doc = docs.get(hit.id)
             if doc is None:  # in the index but not the catalog: the index is stale; the catalog wins
                 continue
-            rows.append(SearchRow(rank, hit.score, doc, snippets(self.catalog.text(hit.id), parsed),
-                                  values.get(hit.id, {})))
+            fragments = snippets(self.catalog.text(hit.id), parsed, language=doc.language)
+            rows.append(SearchRow(rank, hit.score, doc, fragments, values.get(hit.id, {})))
         parsed = ParsedQuery(parsed.tree, tuple(parsed.notes) + tuple(n for n in result.notes if n not in parsed.notes))
         return rows, result.total, parsed
 

@@ -340,7 +340,7 @@ class Query:
     text: str  # our query language
     fts: tuple[str, tuple[object, ...]] | None  # SQL and parameters, or None (no FTS5 equivalent)
     check: Callable[[int], bool] | None = None  # brute force over the generated documents
-    stems: tuple[str, ...] = ()  # word stems the check needs
+    stems: tuple[tuple[str, str], ...] = ()  # (language, stem) pairs the check needs
     sub: str = ""  # sub-kind, for reports
 
 
@@ -361,11 +361,26 @@ class Data:
         for name in ("issue_date", "due_date", "letter_date", "signing_date"):
             self.days[name] = [None if name not in r.fields else date.fromisoformat(r.fields[name]).toordinal()  # type: ignore[arg-type]
                                for r in records]
-        self.stems: list[frozenset[str]] = []
+        self.stems: list[frozenset[tuple[str, str]]] = []
 
-    def index_stems(self, wanted: set[str]) -> None:
-        self.stems = [frozenset(s for s in {analysis.stem(t) for t in set(analysis.terms(r.text))} if s in wanted)
-                      for r in self.records]
+    def index_stems(self, wanted: set[tuple[str, str]]) -> None:
+        """Per document, which of the ``wanted`` (language, stem) pairs it has: its words stemmed with the stemmer
+        of its language (every stemmer when it has none), as the engines index it."""
+        self.stems = [
+            frozenset(pair for pair in {(code, analysis.stem(t, code)) for code in analysis.stem_languages(r.language)
+                                        for t in set(analysis.terms(r.text))} if pair in wanted)
+            for r in self.records
+        ]
+
+    def has_word(self, i: int, stems: frozenset[tuple[str, str]]) -> bool:
+        """Whether document ``i`` matches a query word: one of the word's stems in the document's stems."""
+        return not stems.isdisjoint(self.stems[i])
+
+
+def word_stems(word: str) -> frozenset[tuple[str, str]]:
+    """A query word's stem in every language: it matches a document holding any of them in the document's own."""
+    term = analysis.terms(word)[0]
+    return frozenset((code, analysis.stem(term, code)) for code in analysis.STEM_LANGUAGES)
 
 
 def _in(values: list[int | None], lo: int | None, hi: int | None) -> Callable[[int], bool]:
@@ -421,14 +436,14 @@ def make_queries(gen: Generator, data: Data, count: int, seed: int) -> list[Quer
             return field_query(j)
         if kind == "amount_word":
             w = word(0, 150)
-            sw = analysis.stem(analysis.terms(w)[0])
+            sw = word_stems(w)
             variant = j % 3
             if variant == 0:
                 lo, hi = rng.choice(((1000, 5000), (500, 1500), (2000, 2500), (100, 300)))
                 has = _in(data.cents["total_amount"], lo * 100, hi * 100)
                 sql = FTS_MATCH.format(extra=" AND d.total_amount BETWEEN ? AND ?")
                 return Query(kind, f"total_amount:[{lo} TO {hi}] {w}", (sql, (fts_words(w), lo * 100, hi * 100)),
-                             lambda i: has(i) and sw in data.stems[i], (sw,), "total_amount range")
+                             lambda i: has(i) and data.has_word(i, sw), tuple(sw), "total_amount range")
             if variant == 1:
                 lo, hi = rng.choice(((1000, 5000), (200, 800), (10000, 50000)))
                 tests = [_in(data.cents[f], lo * 100, hi * 100)
@@ -436,12 +451,13 @@ def make_queries(gen: Generator, data: Data, count: int, seed: int) -> list[Quer
                 sql = FTS_MATCH.format(extra=" AND (d.total_amount BETWEEN ? AND ? OR d.amount_due BETWEEN ? AND ?"
                                              " OR d.contract_value BETWEEN ? AND ?)")
                 return Query(kind, f"amount:[{lo} TO {hi}] {w}", (sql, (fts_words(w), *(lo * 100, hi * 100) * 3)),
-                             lambda i: any(t(i) for t in tests) and sw in data.stems[i], (sw,), "amount group range")
+                             lambda i: any(t(i) for t in tests) and data.has_word(i, sw), tuple(sw),
+                             "amount group range")
             lo = rng.choice((10000, 25000, 50000))
             has = _in(data.cents["total_amount"], lo * 100, None)
             sql = FTS_MATCH.format(extra=" AND d.total_amount >= ?")
             return Query(kind, f"total_amount:>={lo} {w}", (sql, (fts_words(w), lo * 100)),
-                         lambda i: has(i) and sw in data.stems[i], (sw,), "total_amount >=")
+                         lambda i: has(i) and data.has_word(i, sw), tuple(sw), "total_amount >=")
         if kind == "date_range":
             variant = j % 4
             if variant == 0:
@@ -544,10 +560,10 @@ def make_queries(gen: Generator, data: Data, count: int, seed: int) -> list[Quer
         # doc_type + a word
         doc_type = rng.choice(("invoice", "credit_note", "dunning_letter", "contract"))
         w = word(5, 400)
-        sw = analysis.stem(analysis.terms(w)[0])
+        sw = word_stems(w)
         return Query("field", f"doc_type:{doc_type} {w}",
                      (FTS_MATCH.format(extra=" AND d.doc_type = ?"), (fts_words(w), doc_type)),
-                     lambda i: data.doc_type[i] == doc_type and sw in data.stems[i], (sw,), "doc_type + word")
+                     lambda i: data.doc_type[i] == doc_type and data.has_word(i, sw), tuple(sw), "doc_type + word")
 
     out: list[Query] = []
     seen: set[str] = set()

@@ -1,17 +1,31 @@
 """Text analysis shared by every engine and by the highlighter.
 
-One pipeline, applied the same way at index time and at query time (that sameness is what makes matching work):
+One pipeline, applied the same way at index time and at query time (that sameness is what makes matching work).
+Its steps are Tantivy ``TextAnalyzer`` objects (Rust): the Tantivy engine registers them and tokenises and stems
+full text natively while indexing, and everything else (the Whoosh engine, the query parser, the highlighter)
+calls the very same objects from Python. The two engines, the queries and the highlighter therefore agree by
+construction, and the Tantivy engine indexes without per-word Python work.
 
-1. **Tokenise**: runs of Unicode letters and digits (combining marks stay inside their word). Everything else
-   separates tokens, so ``FT-2024/0153`` gives ``ft``, ``2024``, ``0153`` and ``dell'importo`` gives ``dell``,
-   ``importo``. Tokens longer than ``MAX_TOKEN`` characters (OCR noise, base64) are dropped.
-2. **Fold**: compatibility-decompose (NFKD), drop the combining marks, then case-fold: ``Città`` -> ``citta``,
-   ``Über`` -> ``uber``, ``ﬁne`` -> ``fine``, ``Straße`` -> ``strasse``. A token that folds into several
-   (``½`` -> ``1⁄2``) is split again, each part keeping the original span.
-3. **Stem** (only for the ``stem`` index field and stem-aware highlighting): the Snowball Italian stemmer, then
-   the English one, both as shipped with Whoosh. Tokens shorter than ``MIN_STEM`` characters or containing a
-   digit are left alone, so ``iva``, ``due``, ``2024`` and ``0153`` stay as they are. Conflated pairs include
-   fattura/fatture, pagamento/pagamenti, sollecito/solleciti, invoice/invoices, reminder/reminders.
+0. **Normalise** (``normalise``): Unicode NFKC, so that ligatures, full-width forms and decomposed accents read
+   as the plain letters they stand for: ``ﬁne`` -> ``fine``, ``Ａｂｃ`` -> ``Abc``, ``citta`` + U+0300 -> ``città``,
+   ``½`` -> ``1⁄2``; and ``İ`` -> ``I``. ASCII text is returned as it is.
+1. **Tokenise**: runs of letters and digits (Rust's ``char::is_alphanumeric``: Unicode alphabetic or numeric).
+   Everything else separates tokens, so ``FT-2024/0153`` gives ``ft``, ``2024``, ``0153`` and ``dell'importo``
+   gives ``dell``, ``importo``.
+2. **Fold**: lower-case, then ASCII folding (Lucene's table): ``Città`` -> ``citta``, ``Über`` -> ``uber``,
+   ``Straße`` -> ``strasse``, ``Øre`` -> ``ore``, ``Æther`` -> ``aether``. Scripts without an ASCII form (Greek,
+   Cyrillic) keep their letters, lower-cased. Tokens longer than ``MAX_TOKEN`` bytes after folding (OCR noise,
+   base64) are dropped, and leave a gap in the positions: a phrase does not match across one.
+3. **Stem**, by language (``STEM_LANGUAGES``: Snowball Italian and English, as Tantivy ships them): the same
+   analyzer plus one stemmer, in ``STEMMERS``, registered by the Tantivy engine as ``stem_tokenizer(code)``. A
+   document's full text is indexed once more, stemmed, in the stem field of its own language, or of every language
+   when its language has no stemmer (``stem_languages``); a query word is looked up, stemmed, in every stem field.
+   So ``fatture`` finds ``fattura`` in an Italian letter and ``invoices`` finds ``invoice`` in an English one, and
+   neither stemmer mangles the other language's words. Short words and numbers come out as they went in (``iva``,
+   ``due``, ``2024``, ``it60``).
+
+``fold`` (NFKD, combining marks dropped, case-folded) is not part of this pipeline: it normalises the exact values
+of identifier and keyword fields (``search.fields.normalise``).
 
 Change anything here and bump ``ANALYSIS_VERSION``: indexes built with another version are then refused
 (schema sentinel) and rebuilt.
@@ -19,145 +33,132 @@ Change anything here and bump ``ANALYSIS_VERSION``: indexes built with another v
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator
-from functools import lru_cache
-from itertools import chain
+from collections.abc import Mapping
 from typing import NamedTuple
 
-from whoosh.lang import stemmer_for_language
+import tantivy
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "ANALYZER",
+    "STEMMERS",
+    "STEM_LANGUAGES",
+    "TOKENIZER",
     "Token",
     "fold",
+    "normalise",
     "stem",
-    "stem_all",
+    "stem_languages",
+    "stem_tokenizer",
     "stems",
     "terms",
     "tokens",
     "within_edits",
 ]
 
-ANALYSIS_VERSION = 1
-MAX_TOKEN = 100
-MIN_STEM = 4
+ANALYSIS_VERSION = 2
+MAX_TOKEN = 100  # bytes (UTF-8) of a folded token
+TOKENIZER = "sigillo_terms"  # the name the Tantivy engine registers ANALYZER under
+STEM_LANGUAGES: Mapping[str, str] = {"it": "italian", "en": "english"}  # language code -> Snowball stemmer
 
-# A letter or digit, followed by letters, digits and combining marks (decomposed accents stay in their word).
-_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_COMBINING}])*")
-_HAS_DIGIT = re.compile(r"\d")
 
-_stem_it = stemmer_for_language("it")
-_stem_en = stemmer_for_language("en")
+def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN + 1))  # drops tokens of MAX_TOKEN + 1 bytes and more
+    )
+    return (builder if stemmer is None else builder.filter(tantivy.Filter.stemmer(stemmer))).build()
+
+
+ANALYZER = _analyzer()
+STEMMERS: Mapping[str, tantivy.TextAnalyzer] = {code: _analyzer(name) for code, name in STEM_LANGUAGES.items()}
+_analyze = ANALYZER.analyze
+
+
+def stem_tokenizer(code: str) -> str:
+    """The name the Tantivy engine registers ``STEMMERS[code]`` under."""
+    return f"{TOKENIZER}_stem_{code}"
+
+
+def stem_languages(language: str | None) -> tuple[str, ...]:
+    """The stemmers a document written in ``language`` is indexed with: its own, or all when it has none."""
+    code = (language or "").strip().lower()
+    return (code,) if code in STEM_LANGUAGES else tuple(STEM_LANGUAGES)
 
 
 class Token(NamedTuple):
-    """One token of a text: its folded form and where it stands in the original string."""
+    """One token of a (normalised) text: its folded form, where it stands in that text, and its position."""
 
     text: str  # folded
     start: int
     end: int
+    position: int  # token positions, as the engines index them (a dropped long token leaves a gap)
+
+
+def normalise(text: str) -> str:
+    """The text as the analysis reads it: NFKC, and the capital dotted I as a plain I (ASCII text is returned
+    unchanged, at no cost)."""
+    if text.isascii():
+        return text
+    # Lower-casing "İ" gives "i" + U+0307 (a combining dot no folding removes): "İstanbul" would not match
+    # "Istanbul", nor itself once folded. Replaced until none is left (an "I" freed of its dot may compose with a
+    # following mark, and "I" + U+0307 composes into a new one), so that the result is NFKC and normalise is
+    # idempotent: analysing a normalised text again changes nothing.
+    text = unicodedata.normalize("NFKC", text)
+    while "\u0130" in text:
+        text = unicodedata.normalize("NFKC", text.replace("\u0130", "I"))
+    return text
 
 
 def fold(word: str) -> str:
-    """Fold case, accents and compatibility forms: ``"Città"`` -> ``"citta"``. Works on any string."""
+    """Fold case, accents and compatibility forms: ``"Città"`` -> ``"citta"``. For exact values (identifiers,
+    keywords); full text goes through ``terms``."""
     if word.isascii():
         return word.lower()
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def tokens(text: str, pos: int = 0, initials: Collection[str] | None = None) -> Iterator[Token]:
-    """The folded tokens of ``text`` from ``pos`` on, with their spans in ``text`` (for highlighting).
-
-    ``initials``: only the tokens whose first (folded) character is one of these, a fast filter for a
-    highlighter that knows which letters its matches can start with.
-    """
-    for m in _WORD.finditer(text, pos):
-        raw = m.group()
-        if raw.isascii():
-            if len(raw) <= MAX_TOKEN and (initials is None or raw[0].lower() in initials):
-                yield Token(raw.lower(), m.start(), m.end())
-            continue
-        for part in _fold_word(raw):
-            if initials is None or part[:1] in initials:
-                yield Token(part, m.start(), m.end())
-
-
 def terms(text: str) -> list[str]:
-    """The folded tokens of ``text``, in order (what an engine indexes; positions are list indexes).
+    """The folded tokens of ``text``, in order: what an engine indexes and what a query word becomes."""
+    return _analyze(normalise(text))
 
-    The same tokens as ``tokens(text)``, faster: no spans, and each distinct word folded once per process (a
-    dictionary lookup per word, in C, for the words seen before: invoices repeat a small vocabulary).
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of ``text`` with their spans and positions, for the highlighter.
+
+    ``text`` must already be normalised (``normalise``): the spans index into it.
     """
-    return list(chain.from_iterable(map(_RUN_TERMS.__getitem__, _RUN.findall(text))))
+    return [
+        Token(t.text, t.char_offset_from, t.char_offset_to, t.position)
+        for t in ANALYZER.pre_tokenize(text).tokens
+    ]
 
 
-class _Cache(dict[str, object]):
-    """A dictionary that computes a missing value with ``make`` and keeps it, emptied when it grows past ``size``
-    (OCR noise and numbers make the set of words open-ended)."""
-
-    def __init__(self, make: Callable[[str], object], size: int) -> None:
-        super().__init__()
-        self.make, self.size = make, size
-
-    def __missing__(self, key: str) -> object:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.make(key)
-        return value
+# Query words and highlighted words stemmed so far, per language (emptied when one grows past _STEMS_MAX: OCR noise
+# and numbers make the set of words open-ended).
+_STEMS: dict[str, dict[str, str]] = {code: {} for code in STEM_LANGUAGES}
+_STEMS_MAX = 200_000
 
 
-def _run_terms(run: str) -> tuple[str, ...]:
-    """The terms of one run of word characters and combining marks: exactly the tokens ``_WORD`` finds in it
-    (no token spans two runs, since what separates runs separates tokens), folded."""
-    if run.isascii():
-        return tuple(t for t in run.lower().split("_") if t and len(t) <= MAX_TOKEN)
-    out: list[str] = []
-    for raw in _WORD.findall(run):
-        if raw.isascii():
-            if len(raw) <= MAX_TOKEN:
-                out.append(raw.lower())
-        else:
-            out.extend(_fold_word(raw))
-    return tuple(out)
+def stem(term: str, language: str) -> str:
+    """Stem one folded term with the stemmer of ``language`` (a code of ``STEM_LANGUAGES``)."""
+    cache = _STEMS[language]
+    found = cache.get(term)
+    if found is None:
+        if len(cache) >= _STEMS_MAX:
+            cache.clear()
+        out = STEMMERS[language].analyze(term)
+        found = cache[term] = out[0] if out else term
+    return found
 
 
-# Runs of word characters (underscore included) and combining marks: a simpler pattern than _WORD, so ~2.5x
-# faster to scan; each distinct run is then split exactly as _WORD would, once per process.
-_RUN = re.compile(rf"[\w{_COMBINING}]+")
-_RUN_TERMS = _Cache(_run_terms, 500_000)
-
-
-@lru_cache(maxsize=50_000)
-def _fold_word(raw: str) -> tuple[str, ...]:
-    return tuple(part for part in _WORD.findall(fold(raw)) if len(part) <= MAX_TOKEN)
-
-
-def _stem(term: str) -> str:
-    if len(term) < MIN_STEM or _HAS_DIGIT.search(term):
-        return term
-    return _stem_en(_stem_it(term))
-
-
-_STEMS = _Cache(_stem, 500_000)
-
-
-def stem(term: str) -> str:
-    """Stem one folded term (Italian, then English). Short terms and terms with digits are returned as is."""
-    return _STEMS[term]  # type: ignore[return-value]
-
-
-def stem_all(terms: Iterable[str]) -> list[str]:
-    """``[stem(t) for t in terms]``, at the speed of a dictionary lookup per term seen before."""
-    return list(map(_STEMS.__getitem__, terms))  # type: ignore[arg-type]
-
-
-def stems(text: str) -> list[str]:
-    """The stemmed terms of ``text``, in order."""
-    return stem_all(terms(text))
+def stems(text: str, language: str) -> list[str]:
+    """The stemmed terms of ``text`` with the stemmer of ``language``, in order."""
+    return STEMMERS[language].analyze(normalise(text))
 
 
 def within_edits(a: str, b: str, limit: int) -> bool:

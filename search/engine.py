@@ -19,10 +19,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
+from ._layout import IndexDir
 from .errors import IndexMissingError, QueryError, UnknownEngineError
-from .fields import FACETS, SortKey, ValueProblem, field_spec, parse_sort
+from .fields import FACETS, SortKey, ValueProblem, field_spec, fingerprint, parse_sort
 from .query import ParsedQuery
 from .record import IndexRecord, SearchResult
 
@@ -46,12 +47,21 @@ ENGINES: dict[str, str] = {
 
 
 class Engine(ABC):
-    """A full-text and field index of the archive's documents."""
+    """A full-text and field index of the archive's documents.
+
+    Every engine keeps its index in generation folders of ``path`` (``search._layout.IndexDir``): ``build`` fills
+    a new one and publishes it atomically, and an open engine notices a generation published by another process
+    through the folder's stamp (``_index``).
+    """
 
     name: ClassVar[str]
+    schema_version: ClassVar[int]  # bump whenever the engine's schema or document mapping changes
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._dir = IndexDir(self.path)
+        self._ix: Any = None  # the engine library's open index
+        self._stamp: object = None  # the folder's stamp when _ix was opened
 
     # -- opening and building ------------------------------------------------------------------------------------
     @classmethod
@@ -66,13 +76,34 @@ class Engine(ABC):
         """
 
     @classmethod
-    @abstractmethod
     def build(cls, path: Path, records: Iterable[IndexRecord]) -> int:
         """Build a complete new index of ``records`` beside the live one, then swap it in atomically.
 
         Works whether or not a (usable) index is there. Returns the number of documents indexed. If
         ``records`` raises, the new index is thrown away, the live one is untouched, and the error propagates.
         """
+        folder = IndexDir(path)
+        generation = folder.new_generation()
+        try:
+            count = cls._fill(generation, records)
+            folder.publish(generation, cls.name, cls.schema_version, fingerprint())
+        except BaseException:
+            folder.discard(generation)
+            raise
+        return count
+
+    @classmethod
+    @abstractmethod
+    def _fill(cls, generation: Path, records: Iterable[IndexRecord]) -> int:
+        """Create an index in the empty folder ``generation``, write ``records`` to it and close it; returns the
+        number of distinct documents written (``build`` publishes the folder, or discards it on any error)."""
+
+    @classmethod
+    def _live(cls, path: Path) -> tuple[Path, object]:
+        """The live generation's folder (checked readable by this code) and the folder's stamp, read first."""
+        folder = IndexDir(path)
+        stamp = folder.stamp()
+        return folder.live(cls.name, cls.schema_version, fingerprint()), stamp
 
     @classmethod
     def create(cls, path: Path) -> Self:
@@ -101,6 +132,13 @@ class Engine(ABC):
     @abstractmethod
     def reopen(self) -> None:
         """Drop open readers and open the live generation again (after a rebuild elsewhere)."""
+
+    def _index(self) -> Any:
+        """The open index, reopened first if another process has published a new generation."""
+        if self._ix is None or self._dir.stamp() != self._stamp:
+            self.reopen()
+        assert self._ix is not None
+        return self._ix
 
     # -- reading -------------------------------------------------------------------------------------------------
     @abstractmethod

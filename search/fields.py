@@ -64,6 +64,7 @@ __all__ = [
     "parse_sort",
     "record_values",
     "sort_field",
+    "stem_field",
 ]
 
 DEFAULT_FIELD = "text"
@@ -204,7 +205,7 @@ def fingerprint() -> str:
     """A short digest of the registry and analysis version: part of every index's schema sentinel."""
     spec = ";".join(f"{f.name}:{f.kind.value}" for f in FIELDS.values())
     spec += "|sorts:" + ";".join(f"{s.field}={','.join(s.sources)}" for s in SORTS.values())
-    spec += "|facets:" + ";".join(FACETS)
+    spec += "|facets:" + ";".join(FACETS) + "|stems:" + ";".join(analysis.STEM_LANGUAGES)
     return hashlib.sha256(f"{analysis.ANALYSIS_VERSION}|{spec}".encode()).hexdigest()[:16]
 
 
@@ -324,16 +325,6 @@ def parse_integer(text: str) -> int:
 # -- values of a record ------------------------------------------------------------------------------------------
 
 
-def _record_value(record: object, spec: FieldSpec) -> object:
-    if spec.source == "fields":
-        return getattr(record, "fields", {}).get(spec.name)
-    if spec.name == "ingested":
-        return record.ingested_at  # type: ignore[attr-defined]
-    if spec.name == "pages":
-        return record.page_count  # type: ignore[attr-defined]
-    return getattr(record, spec.name)
-
-
 def record_values(record: object) -> dict[str, object]:
     """The typed, normalised values of a record, by field name; values that are absent or unreadable are left out.
 
@@ -341,55 +332,94 @@ def record_values(record: object) -> dict[str, object]:
     ``list[str]`` of normalised values; NAMES a ``list[str]`` of names; AMOUNT a ``Decimal``; INTEGER an ``int``;
     DATE a ``date``. A value the record got wrong (a date that is not ISO, an amount that is not a number) is
     skipped rather than failing the whole document: the catalog still has it.
+
+    On every indexing path (once per document at ingest and rebuild), so the field loop is precomputed
+    (``_READERS``): one attribute or dictionary read and, for a present value, one typing function.
     """
     out: dict[str, object] = {}
-    for spec in FIELDS.values():
-        value = _record_value(record, spec)
+    fields = getattr(record, "fields", None) or {}
+    for name, attribute, typed in _READERS:
+        value = fields.get(name) if attribute is None else getattr(record, attribute)
         if value is None or value == "" or value == []:
             continue
         try:
-            out[spec.name] = _typed(spec, value)
+            out[name] = typed(value)
         except (TypeError, AttributeError, ValueError):  # ValueProblem is a ValueError
             continue
     return out
 
 
-def _typed(spec: FieldSpec, value: object) -> object:
-    kind = spec.kind
-    if kind in (Kind.IDENTIFIERS, Kind.NAMES):
+def _typed_list(normaliser: Callable[[str], str] | None) -> Callable[[object], list[str]]:
+    def typed(value: object) -> list[str]:
         items = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
         items = [str(v) for v in items if str(v).strip()]
-        if kind is Kind.IDENTIFIERS:
-            items = [normalise(spec, v) for v in items]
+        if normaliser is not None:
+            items = [normaliser(v) for v in items]
         if not items:
             raise ValueProblem("empty list")
         return items
-    if kind is Kind.DATE:
-        if isinstance(value, datetime):  # its UTC day (a naive datetime is taken as UTC)
-            return value.astimezone(UTC).date() if value.tzinfo else value.date()
-        if isinstance(value, date):
-            return value
-        first, last = parse_date_period(str(value))
-        if first != last:
-            raise ValueProblem("not a day")
-        return first
-    if kind is Kind.AMOUNT:
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            amount = parse_amount(str(value))
-        return _bounded(amount, value)
-    if kind is Kind.INTEGER:
-        number = int(value)  # type: ignore[call-overload]
-        if abs(number) >= MAX_INTEGER:
-            raise ValueProblem("too large")
-        return number
-    if kind.exact or kind is Kind.DOC_ID:
-        normalised = normalise(spec, str(value))
+
+    return typed
+
+
+def _typed_date(value: object) -> date:
+    if isinstance(value, datetime):  # its UTC day (a naive datetime is taken as UTC)
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    first, last = parse_date_period(str(value))
+    if first != last:
+        raise ValueProblem("not a day")
+    return first
+
+
+def _typed_amount(value: object) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = parse_amount(str(value))
+    return _bounded(amount, value)
+
+
+def _typed_integer(value: object) -> int:
+    number = int(value)  # type: ignore[call-overload]
+    if abs(number) >= MAX_INTEGER:
+        raise ValueProblem("too large")
+    return number
+
+
+def _typed_exact(normaliser: Callable[[str], str]) -> Callable[[object], str]:
+    def typed(value: object) -> str:
+        normalised = normaliser(str(value))
         if not normalised:
             raise ValueProblem("empty")
         return normalised
-    return str(value)
+
+    return typed
+
+
+def _typer(kind: Kind) -> Callable[[object], object]:
+    if kind is Kind.IDENTIFIERS:
+        return _typed_list(_NORMALISERS[kind])
+    if kind is Kind.NAMES:
+        return _typed_list(None)
+    if kind is Kind.DATE:
+        return _typed_date
+    if kind is Kind.AMOUNT:
+        return _typed_amount
+    if kind is Kind.INTEGER:
+        return _typed_integer
+    if kind.exact or kind is Kind.DOC_ID:
+        return _typed_exact(_NORMALISERS[kind])
+    return str
+
+
+# A record attribute for the fields whose source is the record itself (None: ``record.fields[name]``).
+_ATTRIBUTES = {"ingested": "ingested_at", "pages": "page_count"}
+_READERS: tuple[tuple[str, str | None, Callable[[object], object]], ...] = tuple(
+    (spec.name, None if spec.source == "fields" else _ATTRIBUTES.get(spec.name, spec.name), _typer(spec.kind))
+    for spec in FIELDS.values()
+)
 
 
 # -- derived values: sort keys and facets --------------------------------------------------------------------------
@@ -454,6 +484,12 @@ def parse_sort(text: str | None) -> tuple[SortKey | None, bool]:
 def sort_field(name: str) -> str:
     """The index field of a sort key's name (``date`` -> ``doc_date``)."""
     return SORTS[name].field
+
+
+def stem_field(language: str) -> str:
+    """The index field holding the full text stemmed with the stemmer of ``language`` (see
+    ``search.analysis.STEM_LANGUAGES``)."""
+    return f"stem_{language}"
 
 
 def facet_field(name: str) -> str:

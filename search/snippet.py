@@ -2,9 +2,10 @@
 
 The matching mirrors the engines' because it uses the same analysis (``search.analysis``): a query word marks
 the words that fold or stem like it (``fattura`` marks ``Fatture``, ``citta`` marks ``Città``), a prefix marks the
-words it starts, a fuzzy term the words within its edit distance, and a phrase its words in sequence. The marks
-are placed on the ORIGINAL text, so its casing and accents are kept. Only the default full-text field's terms are
-marked, and none under NOT.
+words it starts, a fuzzy term the words within its edit distance, and a phrase its words at consecutive positions.
+The marks are placed on the text as the analysis reads it (``analysis.normalise``: NFKC, so a ligature shows as
+its letters), with its casing and accents. Only the default full-text field's terms are marked, and none under
+NOT.
 
 Output: up to ``max_fragments`` fragments in text order, each a list of ``(text, is_match)`` runs, whitespace
 (newlines, form feeds) collapsed to single spaces and ``…`` where a fragment cuts the text. The fragments chosen
@@ -17,7 +18,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
 
 from . import analysis
 from .fields import DEFAULT_FIELD
@@ -40,18 +40,23 @@ class _Span:
     key: object  # which query term matched (fragments are ranked by distinct keys)
 
 
-def snippets(text: str, query: ParsedQuery | str, *, max_fragments: int = 2, width: int = 160) -> list[Fragment]:
+def snippets(
+    text: str, query: ParsedQuery | str, *, max_fragments: int = 2, width: int = 160, language: str | None = None
+) -> list[Fragment]:
     """The best ``max_fragments`` fragments of about ``width`` characters of ``text`` for ``query``.
+
+    ``language``: the document's, which chooses the stemmer a query word is compared with, as the engines index
+    the document with it (``analysis.stem_languages``; every stemmer when unknown).
 
     When no query term occurs in the text (e.g. a query on fields only), the beginning of the text is returned
     as one plain fragment. An empty text gives no fragment.
     """
-    flat = _SPACES.sub(" ", text).strip()
+    flat = _SPACES.sub(" ", analysis.normalise(text)).strip()
     if not flat or max_fragments < 1:
         return []
     width = max(width, 20)
     parsed = parse(query) if isinstance(query, str) else query
-    spans = _find(flat[:MAX_SCAN], parsed)
+    spans = _find(flat[:MAX_SCAN], parsed, analysis.stem_languages(language))
     if not spans:
         end = _cut_end(flat, width, 0)
         return [[(flat[:end] + (ELLIPSIS if end < len(flat) else ""), False)]]
@@ -61,11 +66,12 @@ def snippets(text: str, query: ParsedQuery | str, *, max_fragments: int = 2, wid
 # -- finding the matches ----------------------------------------------------------------------------------------
 
 
-def _word_test(leaf: Term | Prefix | Fuzzy | Phrase) -> Callable[[str], bool]:
+def _word_test(leaf: Term | Prefix | Fuzzy | Phrase, languages: tuple[str, ...]) -> Callable[[str], bool]:
     """A test on one folded token for a one-word leaf."""
     if isinstance(leaf, Term):
-        word, stemmed = leaf.text, analysis.stem(leaf.text)
-        return lambda t: t == word or (t[:1] == word[:1] and analysis.stem(t) == stemmed)
+        word = leaf.text
+        stemmed = [(code, analysis.stem(word, code)) for code in languages]
+        return lambda t: t == word or (t[:1] == word[:1] and any(analysis.stem(t, c) == s for c, s in stemmed))
     if isinstance(leaf, Prefix):
         return lambda t: t.startswith(leaf.text)
     if isinstance(leaf, Fuzzy):
@@ -75,29 +81,30 @@ def _word_test(leaf: Term | Prefix | Fuzzy | Phrase) -> Callable[[str], bool]:
     return lambda t: t in words
 
 
-def _find(flat: str, parsed: ParsedQuery) -> list[_Span]:
+def _find(flat: str, parsed: ParsedQuery, languages: tuple[str, ...]) -> list[_Span]:
     leaves = [leaf for leaf in positive_terms(parsed.tree) if leaf.field == DEFAULT_FIELD]
     if not leaves:
         return []
     sequences = [leaf for leaf in leaves if isinstance(leaf, Phrase) and leaf.slop == 0 and len(leaf.words) > 1]
-    singles = [(leaf, _word_test(leaf)) for leaf in leaves if leaf not in sequences]
+    singles = [(leaf, _word_test(leaf, languages)) for leaf in leaves if leaf not in sequences]
     # Every match starts with the first letter of its query word (stems and fuzzy matches keep it): a cheap gate.
     initials = {leaf.text[:1] for leaf, _ in singles if not isinstance(leaf, Phrase)}
     initials |= {w[:1] for leaf, _ in singles if isinstance(leaf, Phrase) for w in leaf.words}
     initials |= {leaf.words[0][:1] for leaf in sequences}
     spans: list[_Span] = []
     taken_until = -1
-    for tok in analysis.tokens(flat, initials=initials):
-        if tok.start < taken_until:
+    toks = analysis.tokens(flat)
+    for i, tok in enumerate(toks):
+        if tok.start < taken_until or tok.text[:1] not in initials:
             continue
         if len(spans) >= MAX_SPANS:
             break
         for phrase in sequences:
             if tok.text == phrase.words[0]:
-                following = list(islice(analysis.tokens(flat, tok.start), len(phrase.words)))
-                if tuple(t.text for t in following) == phrase.words:
-                    spans.append(_Span(tok.start, following[-1].end, phrase))
-                    taken_until = following[-1].end
+                run = toks[i : i + len(phrase.words)]
+                if tuple(t.text for t in run) == phrase.words and run[-1].position - tok.position == len(run) - 1:
+                    spans.append(_Span(tok.start, run[-1].end, phrase))
+                    taken_until = run[-1].end
                     break
         else:
             for leaf, test in singles:

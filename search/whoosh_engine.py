@@ -3,9 +3,11 @@
 Schema, built from ``search.fields.FIELDS``:
 
 * ``id``: ID, stored, unique. The only stored field: the archive has the text, the index stays small.
-* ``text``: the folded terms of the full text, with positions (words, phrases, prefixes, fuzzy terms);
-  ``stem``: the same terms stemmed, without positions. A word matches either; an exact match is boosted.
-* TEXT fields (filename, names, governing law): folded terms with positions.
+* ``text``: the folded terms of the full text, with positions (words, phrases, prefixes, fuzzy terms), as
+  ``search.analysis.ANALYZER`` gives them (``_Terms``); ``stem_it``, ``stem_en``: the same text stemmed by the
+  analyzer of that language (``_Stems``), without positions, in the field of the document's language (all of
+  them when it has no stemmer). A word matches its exact term (boosted) or its stem in any stem field.
+* TEXT fields (filename, names, governing law): folded terms with positions, the same way.
 * KEYWORD / CODE / IDENTIFIER fields: ID, holding the value normalised by ``search.fields.normalise``.
 * IDENTIFIERS (invoice_refs): KEYWORD(commas) of normalised values; NAMES (parties): KEYWORD(commas) of the
   folded words of every name.
@@ -21,9 +23,10 @@ Sorting by a field reads the value and id columns of every match and sorts them 
 not), then id; documents without the value (no ``has`` term) last, by id. Facets count the facet column over
 every match.
 
-All analysis is ours (``search.analysis``): Whoosh receives pre-analysed terms separated by spaces, so the index,
-the query translation and the highlighter agree by construction. Queries are translated from our tree into
-Whoosh query objects directly (Whoosh's own parser is never used).
+All analysis is ``search.analysis``'s: the text fields are tokenised by its ``ANALYZER`` (the Rust analyzer the
+Tantivy engine registers), positions included, so the index, the query translation, the highlighter and the other
+engine agree by construction; the stems arrive pre-computed, separated by spaces.
+Queries are translated from our tree into Whoosh query objects directly (Whoosh's own parser is never used).
 """
 
 from __future__ import annotations
@@ -36,15 +39,24 @@ from typing import Any, Self, TypeVar
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.analysis import Token, Tokenizer
 from whoosh.matching import AndNotMatcher
 from whoosh.writing import IndexWriter
 
 from . import analysis
-from ._layout import IndexDir
 from .engine import Engine, facet_name, sort_order, top_values
 from .errors import IndexCorruptError, IndexLockedError, IndexOutdatedError, QueryError, SearchError
-from .fields import FACETS, FIELDS, SORTS, Kind, derived_values, facet_field, fingerprint, ordinal, record_values
+from .fields import (
+    FACETS,
+    FIELDS,
+    SORTS,
+    Kind,
+    derived_values,
+    facet_field,
+    ordinal,
+    record_values,
+    stem_field,
+)
 from .query import (
     FUZZY_PREFIX,
     And,
@@ -69,8 +81,7 @@ __all__ = ["SCHEMA_VERSION", "WhooshEngine", "build_schema", "to_whoosh"]
 T = TypeVar("T")
 
 ENGINE = "whoosh"
-SCHEMA_VERSION = 2  # bump whenever the schema or the document mapping below changes
-STEM_FIELD = "stem"
+SCHEMA_VERSION = 3  # bump whenever the schema or the document mapping below changes
 HAS_FIELD = "has"
 EXACT_BOOST = 2.0
 WRITER_MB = 128
@@ -78,9 +89,50 @@ WRITER_MB = 128
 # -- schema and documents ---------------------------------------------------------------------------------------
 
 
+class _Terms(Tokenizer):  # type: ignore[misc]
+    """Whoosh's view of ``search.analysis``: the folded terms of a text with the positions Tantivy gives them
+    (a dropped long token leaves a gap, as it does there)."""
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in analysis.tokens(analysis.normalise(value)) if tokenize else ():
+            t.text, t.boost, t.stopped = tok.text, 1.0, False
+            if keeporiginal:
+                t.original = tok.text
+            if positions:
+                t.pos = start_pos + tok.position
+            if chars:
+                t.startchar, t.endchar = start_char + tok.start, start_char + tok.end
+            yield t
+
+
+class _Stems(Tokenizer):  # type: ignore[misc]
+    """Whoosh's view of ``search.analysis.STEMMERS[language]``: the stemmed terms of a text (no positions: a stem
+    field only answers which documents have a stem, and how often)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, term in enumerate(analysis.stems(value, self.language) if tokenize else ()):
+            t.text, t.boost, t.stopped = term, 1.0, False
+            if keeporiginal:
+                t.original = term
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = t.endchar = start_char
+            yield t
+
+
 def build_schema() -> wf.Schema:
     """The Whoosh schema for the field registry."""
-    terms = SpaceSeparatedTokenizer()
+    terms = _Terms()
     spec: dict[str, wf.FieldType] = {}
     for f in FIELDS.values():
         kind = f.kind
@@ -88,7 +140,8 @@ def build_schema() -> wf.Schema:
             spec[f.name] = wf.ID(stored=True, unique=True, sortable=True)
         elif kind is Kind.FULLTEXT:
             spec[f.name] = wf.TEXT(analyzer=terms, phrase=True)
-            spec[STEM_FIELD] = wf.TEXT(analyzer=terms, phrase=False)
+            for code in analysis.STEM_LANGUAGES:
+                spec[stem_field(code)] = wf.TEXT(analyzer=_Stems(code), phrase=False)
         elif kind is Kind.TEXT:
             spec[f.name] = wf.TEXT(analyzer=terms, phrase=True)
         elif kind in (Kind.KEYWORD, Kind.CODE, Kind.IDENTIFIER):
@@ -123,11 +176,11 @@ def to_document(record: IndexRecord) -> dict[str, Any]:
         if kind is Kind.DOC_ID:
             continue
         if kind is Kind.FULLTEXT:
-            terms = analysis.terms(value)  # type: ignore[arg-type]
-            doc[name] = " ".join(terms)
-            doc[STEM_FIELD] = " ".join(analysis.stem_all(terms))
+            doc[name] = value
+            for code in analysis.stem_languages(record.language):
+                doc[stem_field(code)] = value
         elif kind is Kind.TEXT:
-            doc[name] = " ".join(analysis.terms(value))  # type: ignore[arg-type]
+            doc[name] = value
         elif kind is Kind.IDENTIFIERS:
             doc[name] = ",".join(value)  # type: ignore[arg-type]
         elif kind is Kind.NAMES:
@@ -174,7 +227,8 @@ def to_whoosh(node: Node) -> wq.Query:
     if isinstance(node, Term):
         if FIELDS[node.field].kind is Kind.FULLTEXT:
             exact = wq.Term(node.field, node.text, boost=EXACT_BOOST)
-            return wq.Or([exact, wq.Term(STEM_FIELD, analysis.stem(node.text))])
+            stemmed = [wq.Term(stem_field(code), analysis.stem(node.text, code)) for code in analysis.STEM_LANGUAGES]
+            return wq.Or([exact, *stemmed])
         return wq.Term(node.field, node.text)
     if isinstance(node, Phrase):
         if len(node.words) == 1:
@@ -296,10 +350,10 @@ class WhooshEngine(Engine):
     """A Whoosh index in one generation folder of ``path`` (see ``search._layout``)."""
 
     name = ENGINE
+    schema_version = SCHEMA_VERSION
 
     def __init__(self, path: Path, ix: windex.Index, stamp: object) -> None:
         super().__init__(path)
-        self._dir = IndexDir(path)
         self._ix: windex.Index | None = ix
         self._stamp = stamp
         self._searcher: Any = None
@@ -307,9 +361,7 @@ class WhooshEngine(Engine):
     # -- opening and building ------------------------------------------------------------------------------------
     @classmethod
     def _open_ix(cls, path: Path) -> tuple[windex.Index, object]:
-        folder = IndexDir(path)
-        stamp = folder.stamp()
-        live = folder.live(ENGINE, SCHEMA_VERSION, fingerprint())
+        live, stamp = cls._live(path)
         with _damage("cannot open the search index"):
             return windex.open_dir(str(live), schema=build_schema()), stamp
 
@@ -319,23 +371,16 @@ class WhooshEngine(Engine):
         return cls(Path(path), ix, stamp)
 
     @classmethod
-    def build(cls, path: Path, records: Iterable[IndexRecord]) -> int:
-        folder = IndexDir(path)
-        generation = folder.new_generation()
+    def _fill(cls, generation: Path, records: Iterable[IndexRecord]) -> int:
+        ix = windex.create_in(str(generation), build_schema())
         try:
-            ix = windex.create_in(str(generation), build_schema())
-            try:
+            with _writing(ix) as writer:
+                count, later = _write(writer, records, replace=False)
+            if later:
                 with _writing(ix) as writer:
-                    count, later = _write(writer, records, replace=False)
-                if later:
-                    with _writing(ix) as writer:
-                        _write(writer, later, replace=True)
-            finally:
-                ix.close()
-            folder.publish(generation, ENGINE, SCHEMA_VERSION, fingerprint())
-        except BaseException:
-            folder.discard(generation)
-            raise
+                    _write(writer, later, replace=True)
+        finally:
+            ix.close()
         return count
 
     def reopen(self) -> None:
@@ -344,13 +389,6 @@ class WhooshEngine(Engine):
             self._ix.close()
             self._ix = None
         self._ix, self._stamp = self._open_ix(self.path)
-
-    def _index(self) -> windex.Index:
-        """The open index, reopened first if another process has published a new generation."""
-        if self._ix is None or self._dir.stamp() != self._stamp:
-            self.reopen()
-        assert self._ix is not None
-        return self._ix
 
     # -- writing -------------------------------------------------------------------------------------------------
     def add(self, records: Iterable[IndexRecord]) -> int:

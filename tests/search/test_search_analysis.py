@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from search.analysis import Token, fold, stem, stems, terms, tokens
+from search.analysis import (
+    MAX_TOKEN,
+    Token,
+    fold,
+    normalise,
+    stem,
+    stem_languages,
+    stems,
+    terms,
+    tokens,
+)
 
 
 def test_tokens_keep_identifiers_findable_by_their_parts() -> None:
@@ -30,77 +40,114 @@ def test_tokens_keep_identifiers_findable_by_their_parts() -> None:
     ],
 )
 def test_fold(raw: str, folded: str) -> None:
-    assert fold(raw) == folded
-    assert terms(raw) == [folded]
-
-
-def test_tokens_map_to_original_spans_even_with_decomposed_accents() -> None:
-    text = "La citta\u0300 di U\u0308ber"
-    toks = list(tokens(text))
-    assert [t.text for t in toks] == ["la", "citta", "di", "uber"]
-    assert [text[t.start : t.end] for t in toks] == ["La", "citta\u0300", "di", "U\u0308ber"]
-    assert list(tokens("½")) == [Token("1", 0, 1), Token("2", 0, 1)]  # one original span, two folded tokens
-
-
-def test_ascii_fast_path_agrees_with_the_general_path() -> None:
-    text = "Invoice INV-7781, payment due 2024-03-15; AMOUNT DUE: 980.50 EUR"
-    assert terms(text) == [t.text for t in tokens(text + " é")][:-1]
-
-
-CONFLATED = [
-    ("fattura", "fatture"),
-    ("pagamento", "pagamenti"),
-    ("sollecito", "solleciti"),
-    ("contratto", "contratti"),
-    ("scadenza", "scadenze"),
-    ("debitore", "debitori"),
-    ("importo", "importi"),
-    ("ricevuta", "ricevute"),
-    ("città", "citta"),
-    ("invoice", "invoices"),
-    ("reminder", "reminders"),
-    ("payment", "payments"),
-    ("agreement", "agreements"),
-    ("notice", "notices"),
-    ("company", "companies"),
-    ("delivery", "deliveries"),
-    ("paying", "pays"),
-]
-
-
-@pytest.mark.parametrize(("a", "b"), CONFLATED)
-def test_stemming_conflates_inflections(a: str, b: str) -> None:
-    assert stem(fold(a)) == stem(fold(b))
+    assert fold(raw) == folded  # exact values (identifiers, keywords)
+    assert terms(raw) == [folded]  # full text
 
 
 @pytest.mark.parametrize(
-    ("a", "b"),
-    [("fattura", "fatto"), ("contratto", "contro"), ("rossi", "bianchi"), ("invoice", "involve"), ("2024", "2025")],
+    ("raw", "folded"),
+    [("Øre", "ore"), ("Æther", "aether"), ("Œuvre", "oeuvre"), ("Łódź", "lodz"), ("ǅ", "dz"), ("№5", "no5")],
 )
-def test_stemming_keeps_different_words_apart(a: str, b: str) -> None:
-    assert stem(fold(a)) != stem(fold(b))
+def test_ascii_folding_of_letters_without_a_decomposition(raw: str, folded: str) -> None:
+    assert terms(raw) == [folded]
 
 
+def test_normalise_is_nfkc_and_free_on_ascii() -> None:
+    ascii_text = "Invoice INV-7781"
+    assert normalise(ascii_text) is ascii_text
+    assert normalise("ﬁne citta\u0300 ½") == "fine città 1\u20442"
+
+
+def test_tokens_give_spans_in_the_normalised_text_and_positions() -> None:
+    text = normalise("La citta\u0300 di U\u0308ber ﬁne")
+    toks = tokens(text)
+    assert [t.text for t in toks] == ["la", "citta", "di", "uber", "fine"]
+    assert [text[t.start : t.end] for t in toks] == ["La", "città", "di", "Über", "fine"]
+    assert [t.position for t in toks] == [0, 1, 2, 3, 4]
+    assert tokens(normalise("½")) == [Token("1", 0, 1, 0), Token("2", 2, 3, 1)]
+    assert tokens("😀 abc") == [Token("abc", 2, 5, 0)]  # spans count code points, as Python does
+
+
+def test_a_long_token_is_dropped_and_leaves_a_gap() -> None:
+    long = "x" * (MAX_TOKEN + 1)
+    assert terms(f"saldo {long} mora") == ["saldo", "mora"]
+    assert [t.position for t in tokens(f"saldo {long} mora")] == [0, 2]
+    assert terms("y" * MAX_TOKEN) == ["y" * MAX_TOKEN]
+    assert terms("è" * 51) == ["e" * 51]  # the limit is on the folded token's bytes
+
+
+CONFLATED = [
+    ("it", "fattura", "fatture"),
+    ("it", "pagamento", "pagamenti"),
+    ("it", "sollecito", "solleciti"),
+    ("it", "contratto", "contratti"),
+    ("it", "scadenza", "scadenze"),
+    ("it", "debitore", "debitori"),
+    ("it", "importo", "importi"),
+    ("it", "ricevuta", "ricevute"),
+    ("it", "città", "citta"),
+    ("en", "invoice", "invoices"),
+    ("en", "reminder", "reminders"),
+    ("en", "payment", "payments"),
+    ("en", "agreement", "agreements"),
+    ("en", "notice", "notices"),
+    ("en", "company", "companies"),
+    ("en", "delivery", "deliveries"),
+    ("en", "paying", "pays"),
+]
+
+
+@pytest.mark.parametrize(("language", "a", "b"), CONFLATED)
+def test_stemming_conflates_inflections(language: str, a: str, b: str) -> None:
+    [ta], [tb] = terms(a), terms(b)
+    assert stem(ta, language) == stem(tb, language)
+    assert stems(a, language) == stems(b, language) == [stem(ta, language)]
+
+
+@pytest.mark.parametrize(
+    ("language", "a", "b"),
+    [("it", "fattura", "fatto"), ("it", "contratto", "contro"), ("it", "rossi", "bianchi"),
+     ("en", "invoice", "involve"),
+     ("it", "2024", "2025"), ("en", "2024", "2025")],
+)
+def test_stemming_keeps_different_words_apart(language: str, a: str, b: str) -> None:
+    assert stem(a, language) != stem(b, language)
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
 @pytest.mark.parametrize("word", ["iva", "due", "ft", "2024", "0153", "it60", "x054", "a1b2c3d4"])
-def test_short_words_and_words_with_digits_are_not_stemmed(word: str) -> None:
-    assert stem(word) == word
+def test_short_words_and_words_with_digits_are_not_stemmed(language: str, word: str) -> None:
+    assert stem(word, language) == word
 
 
-def test_stems_of_a_text() -> None:
-    assert stems("Fatture scadute FT-2024") == ["fattur", "scad", "ft", "2024"]
+def test_each_language_stems_its_own_words() -> None:
+    assert stems("Fatture scadute FT-2024", "it") == ["fattur", "scad", "ft", "2024"]
+    assert stems("Overdue invoices FT-2024", "en") == ["overdu", "invoic", "ft", "2024"]
+    assert stem("fattura", "en") == "fattura"  # English rules leave Italian words alone (mostly)
 
 
-def test_terms_equal_the_tokens_of_the_reference_tokeniser_on_random_text():
-    """``terms`` scans runs with a faster pattern and caches each run's split: it must give exactly the folded
-    tokens of ``tokens`` (the reference, used by the highlighter) on any text."""
+@pytest.mark.parametrize(
+    ("language", "expected"), [("it", ("it",)), ("EN", ("en",)), ("fr", ("it", "en")), (None, ("it", "en"))]
+)
+def test_a_document_is_stemmed_in_its_language_or_in_all(language: str | None, expected: tuple[str, ...]) -> None:
+    assert stem_languages(language) == expected
+
+
+def test_terms_tokens_and_fixed_points_on_random_text() -> None:
+    """On any text: ``terms`` are the texts of ``tokens`` (what the index holds is what the highlighter marks),
+    each term analyses to itself (a folded word given back as a query finds itself), and spans are in bounds."""
     import random
 
-    from search import analysis
-
     rng = random.Random(20261123)
-    alphabet = "abcXYZ019_ -/.,'àèéìòùÀÉçßøæœİıﬁ½²™℃\u0301\u0308\u00a0\t\n€$·ǅﬀ"
+    alphabet = "abcIXYZ019_ -/.,'àèéìòùÀÉçßøæœİıﬁ½²™℃\u0301\u0307\u0308\u00a0\t\n€$·ǅﬀΣσςЖж😀"
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         if rng.random() < 0.02:
             text += "x" * 120 + "_" + "y" * 99 + " è" + "z" * 101
-        assert analysis.terms(text) == [t.text for t in analysis.tokens(text)], repr(text)
+        flat = normalise(text)
+        assert normalise(flat) == flat, repr(text)
+        toks = tokens(flat)
+        assert terms(text) == [t.text for t in toks], repr(text)
+        for t in toks:
+            assert 0 <= t.start < t.end <= len(flat), repr(text)
+            assert terms(t.text) == [t.text], (repr(text), t)

@@ -41,7 +41,8 @@ def doc_id(name: str) -> str:
 
 
 def rec(
-    name: str, text: str, *, doc_type: str = "other", day: int = 0, pages: int = 1, **fields: object
+    name: str, text: str, *, doc_type: str = "other", day: int = 0, pages: int = 1, language: str = "it",
+    **fields: object,
 ) -> IndexRecord:
     return IndexRecord(
         id=doc_id(name),
@@ -51,7 +52,7 @@ def rec(
         ingested_at=datetime(2026, 1 + day % 12, 1 + day % 28, 9, 30, tzinfo=UTC),
         page_count=pages,
         doc_type=doc_type,
-        language="it",
+        language=language,
         fields=fields,  # type: ignore[arg-type]
     )
 
@@ -103,6 +104,7 @@ def corpus() -> list[IndexRecord]:
             "invoice-harbour",
             "Invoice INV-7781 from Harbour Logistics Ltd to ACME Corp for harbour services in March. "
             "Payment due within 30 days. Amount due: GBP 980.50.",
+            language="en",
             doc_type="invoice",
             invoice_number="INV-7781",
             seller_name="Harbour Logistics Ltd",
@@ -117,6 +119,7 @@ def corpus() -> list[IndexRecord]:
             "reminder-acme",
             "Payment reminder. Our invoices to ACME Corp are overdue; the amount due is shown below. "
             "Please remit the due amount to our harbour account.",
+            language="en",
             doc_type="dunning_letter",
             creditor_name="Harbour Logistics Ltd",
             debtor_name="ACME Corp",
@@ -140,6 +143,7 @@ def corpus() -> list[IndexRecord]:
             "msa-acme",
             "Master Services Agreement between ACME Corp and Harbour Logistics Ltd, governed by the laws of "
             "England and Wales. Über-fast delivery guaranteed.",
+            language="en",
             doc_type="contract",
             pages=30,
             parties=["ACME Corp", "Harbour Logistics Ltd"],
@@ -153,7 +157,7 @@ def corpus() -> list[IndexRecord]:
         # exact beats stemmed: same length, one has the exact form
         rec("exact-form", "ricevuta numero uno del negozio"),
         rec("stemmed-form", "ricevute numero uno del negozio"),
-        rec("due-amount", "the due amount is not the phrase we look for"),
+        rec("due-amount", "the due amount is not the phrase we look for", language="en"),
     ]
     words = ["magazzino", "trasporto", "consegna", "deposito", "ordine", "reclamo", "perizia", "preventivo"]
     for i in range(15):

@@ -82,3 +82,15 @@ def test_short_text_and_empty_text() -> None:
 
 def test_accepts_query_text() -> None:
     assert matches(snippets(LETTER, "Rossi")) == ["Rossi"]
+
+
+def test_marks_the_text_as_the_analysis_reads_it() -> None:
+    """A ligature shows as its letters and a decomposed accent composed (NFKC), so the marks fall on whole words."""
+    frags = snippets("La ﬁrma del contratto, Citta\u0300 di Castello", parse('firma "città di castello"'))
+    assert frags == [[("La ", False), ("firma", True), (" del contratto, ", False), ("Città di Castello", True)]]
+
+
+def test_a_phrase_is_not_marked_across_a_dropped_long_token() -> None:
+    """The engines do not match a phrase across a token too long to index; neither does the highlighter."""
+    frags = snippets("saldo " + "x" * 101 + " mora e poi saldo mora", parse('"saldo mora"'))
+    assert matches(frags) == ["saldo mora"]

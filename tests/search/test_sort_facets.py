@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from search import engine as engine_module
 from search import fields as search_fields
 from search import tantivy_engine, whoosh_engine
 from search.engine import Engine, create_engine, open_engine
@@ -206,7 +207,7 @@ def test_an_index_without_the_sort_and_facet_fields_is_outdated(
     """An index built before these fields existed (another fingerprint) is refused: the archive rebuilds it."""
     name = module.ENGINE  # type: ignore[attr-defined]
     with monkeypatch.context() as patch:
-        patch.setattr(module, "fingerprint", lambda: "0123456789abcdef")
+        patch.setattr(engine_module, "fingerprint", lambda: "0123456789abcdef")
         create_engine(name, tmp_path / name).close()
     with pytest.raises(IndexOutdatedError):
         open_engine(name, tmp_path / name)
