@@ -8,6 +8,10 @@ Documents are grouped into debtors by identifier first: an invoice that prints b
 together, so that a letter naming the debtor only is found from the VAT id and the other way round. Names are
 compared by their key (see ``debtors.py``); near-duplicates are offered, never merged silently.
 
+Who is about whom is read from the catalog's debtor table (``debtor_table.py``), kept with every document and
+correction: a case finds its debtor's keys there and reads in full only its own documents; the list of debtors
+groups the whole archive from that table alone.
+
 Amounts are summed per currency; payments are not in the archive, so outstanding = invoiced − credited. Aging
 buckets hold invoice totals by days past due; credit notes are not allocated to invoices and are shown apart.
 The limitation period of each invoice runs from its due date and restarts at the latest dunning letter that
@@ -16,31 +20,30 @@ concerns it (one listing its number, or one listing no invoice at all); see ``li
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import cached_property
 
+from . import debtor_table
+from .case_values import doc_date, parse_amount, parse_date
 from .catalog import Catalog
 from .config import Settings
 from .debtors import id_key, id_variants, looks_like_identifier, name_key, similar_keys
 from .limitation import Period, limitation_end
 
-__all__ = ["BUCKETS", "Case", "CaseDocument", "DebtorSummary", "InvoiceStatus", "build_case", "list_debtors"]
+__all__ = ["BUCKETS", "Case", "CaseDocument", "InvoiceStatus", "build_case"]
 
-CASE_TYPES = ("invoice", "credit_note", "contract", "dunning_letter")
+CASE_TYPES = debtor_table.CASE_TYPES
 CASE_FIELDS = (
     "invoice_number", "issue_date", "due_date", "currency", "total_amount", "buyer_name", "buyer_vat_id",
     "buyer_tax_code", "contract_ref", "contract_number", "parties", "signing_date", "effective_date", "end_date",
     "governing_law", "debtor_name", "creditor_name", "letter_date", "amount_due", "invoice_refs", "payment_deadline",
     "seller_name", "contract_value",
 )
-# who a document is about: enough to group every document of the archive into debtors
-IDENTITY_FIELDS = ("buyer_name", "buyer_vat_id", "buyer_tax_code", "debtor_name", "parties")
-# what `case --list` needs besides: totals, days past due and aging, not links or limitation dates
-LIST_FIELDS = (*IDENTITY_FIELDS, "issue_date", "due_date", "letter_date", "signing_date", "effective_date",
-               "currency", "total_amount", "invoice_number")
 # (label, lowest days past due, highest) — "not due" is 0 and below
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("not due", -10**9, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180),
@@ -54,6 +57,14 @@ def bucket_of(days_past_due: int) -> str:
         if days_past_due >= low and (high is None or days_past_due <= high):
             return label
     raise AssertionError(days_past_due)
+
+
+
+def due_of(due: date | None, issued: date | None, settings: Settings) -> tuple[date | None, bool]:
+    """An invoice's due date, and whether it is assumed (none printed: issue date + payment terms)."""
+    if due is None and issued is not None:
+        return issued + timedelta(days=settings.payment_terms_days), True
+    return due, False
 
 
 @dataclass(frozen=True)
@@ -76,52 +87,19 @@ class CaseDocument:
         return (value,) if isinstance(value, str) else value
 
     def date_of(self, name: str) -> date | None:
-        text = self.get(name)
-        try:
-            return date.fromisoformat(text) if text else None
-        except ValueError:
-            return None
+        return parse_date(self.get(name))
 
-    @property
+    @cached_property
     def when(self) -> date | None:
         """The document's own date: issue, letter, signing or effective date."""
-        for name in ("issue_date", "letter_date", "signing_date", "effective_date"):
-            found = self.date_of(name)
-            if found is not None:
-                return found
-        return None
+        return doc_date(self.get)
 
     def amount(self, name: str) -> Decimal | None:
-        text = self.get(name)
-        try:
-            return Decimal(text).quantize(Decimal("0.01")) if text else None
-        except InvalidOperation:
-            return None
+        return parse_amount(self.get(name))
 
     @property
     def currency(self) -> str:
         return self.get("currency") or "EUR"
-
-    # who the document is about
-    def name_keys(self, own: frozenset[str]) -> set[str]:
-        if self.doc_type in ("invoice", "credit_note"):
-            names = self.values("buyer_name")
-        elif self.doc_type == "dunning_letter":
-            names = self.values("debtor_name")
-        elif self.doc_type == "contract":
-            names = self.values("parties")
-        else:
-            names = ()
-        return {k for k in (name_key(n) for n in names) if k and k not in own}
-
-    def id_keys(self) -> set[str]:
-        if self.doc_type not in ("invoice", "credit_note"):
-            return set()
-        keys: set[str] = set()
-        for name in ("buyer_vat_id", "buyer_tax_code"):
-            for value in self.values(name):
-                keys |= id_variants(value)
-        return keys
 
     def printed_names(self) -> tuple[str, ...]:
         if self.doc_type in ("invoice", "credit_note"):
@@ -187,6 +165,15 @@ class Totals:
     def outstanding(self) -> Decimal:
         return self.invoiced - self.credited
 
+    def add_invoice(self, total: Decimal | None, bucket: str | None) -> None:
+        amount = total or ZERO
+        self.invoiced += amount
+        if bucket is not None:
+            self.buckets[bucket] += amount
+            self.counts[bucket] += 1
+            if bucket != "not due":
+                self.overdue += amount
+
     def as_json(self) -> dict[str, object]:
         return {"invoiced": str(self.invoiced), "credited": str(self.credited), "outstanding": str(self.outstanding),
                 "overdue": str(self.overdue),
@@ -227,96 +214,28 @@ class Case:
         }
 
 
-@dataclass(frozen=True)
-class DebtorSummary:
-    debtor: str
-    identifiers: tuple[str, ...]
-    documents: int
-    invoices: int
-    totals: dict[str, Totals]
-    oldest_days_past_due: int | None
-
-    def as_json(self) -> dict[str, object]:
-        return {"debtor": self.debtor, "identifiers": list(self.identifiers), "documents": self.documents,
-                "invoices": self.invoices, "oldest_days_past_due": self.oldest_days_past_due,
-                "totals": {cur: t.as_json() for cur, t in sorted(self.totals.items())}}
-
-
 # -- grouping documents into debtors ---------------------------------------------------------------------------------
-class _Groups:
-    """Union-find over debtor keys ("n:<name key>", "i:<identifier key>")."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        self.parent.setdefault(key, key)
-        root = key
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[key] != root:
-            self.parent[key], key = root, self.parent[key]
-        return root
-
-    def union(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        for other in keys[1:]:
-            a, b = self.find(keys[0]), self.find(other)
-            if a != b:
-                self.parent[b] = a
+def own_key(settings: Settings) -> str | None:
+    """The key of the archive's own organisation: a party to its contracts, never a debtor."""
+    return "n:" + name_key(settings.organization) if settings.organization.strip() else None
 
 
-class CaseIndex:
-    """Every case document of the archive, grouped by debtor."""
-
-    def __init__(self, catalog: Catalog, settings: Settings, names: Sequence[str] = CASE_FIELDS) -> None:
-        self.settings = settings
-        own = {name_key(settings.organization)} if settings.organization.strip() else set()
-        self.own = frozenset(own)
-        loaded = catalog.field_values(CASE_TYPES, names)
-        self.docs = [CaseDocument(doc_id, doc_type or "other", name, values)
-                     for doc_id, (doc_type, name, values) in loaded.items()]
-        self.groups = _Groups()
-        self._by_root: dict[str, set[str]] | None = None
-        self.keys: dict[str, set[str]] = {}  # doc id -> its debtor keys
-        for d in self.docs:
-            keys = {f"n:{k}" for k in d.name_keys(self.own)} | {f"i:{k}" for k in d.id_keys()}
-            self.keys[d.id] = keys
-            for k in keys:
-                self.groups.find(k)
-            if d.doc_type != "contract":  # one buyer per invoice or letter; a contract's parties are distinct people
-                self.groups.union(keys)
-
-    def group_of(self, key: str) -> str | None:
-        return self.groups.find(key) if key in self.groups.parent else None
-
-    def members(self, roots: set[str]) -> set[str]:
-        by_root = self.members_by_root()
-        return set().union(*(by_root.get(r, set()) for r in roots))
-
-    def members_by_root(self) -> dict[str, set[str]]:
-        """Every key under its group's root, computed once (``--list`` asks for every group)."""
-        if self._by_root is None:
-            self._by_root = defaultdict(set)
-            for k in self.groups.parent:
-                self._by_root[self.groups.find(k)].add(k)
-        return self._by_root
-
-    def documents_of(self, roots: set[str]) -> list[CaseDocument]:
-        """Invoices, credit notes and letters of these debtors, and contracts with one of them as a party."""
-        keys = self.members(roots)
-        return [d for d in self.docs if self.keys[d.id] & keys]
-
-    def roots(self) -> set[str]:
-        return {self.groups.find(k) for k in self.groups.parent}
-
-
-def _display_name(docs: Sequence[CaseDocument], fallback: str) -> tuple[str, list[str]]:
-    printed = Counter(n for d in docs for n in d.printed_names())
+def display_name(printed: Counter[str], parties: Counter[str], members: set[str],
+                 identifiers: list[str]) -> tuple[str, list[str]]:
+    """The name a debtor goes by (the most printed by its documents; ties: the longest), and every name printed.
+    Nothing printed: the parties of its contracts; none either: its identifier, else its name key."""
     if not printed:
-        printed = Counter(n for d in docs if d.doc_type == "contract" for n in d.values("parties"))
+        printed = parties
     names = [n for n, _ in sorted(printed.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))]
-    return (names[0] if names else fallback), names
+    if names:
+        return names[0], names
+    return (identifiers[0] if identifiers else min(k[2:] for k in members)), names
+
+
+def identifiers_of(members: Iterable[str]) -> list[str]:
+    """The VAT ids and tax codes among debtor keys, shortest first, without the bare forms of prefixed ones."""
+    found = sorted({k[2:] for k in members if k.startswith("i:")}, key=lambda k: (len(k), k))
+    return [k for k in found if not any(o != k and o.endswith(k) and o[:2].isalpha() for o in found)]
 
 
 # -- the case itself -------------------------------------------------------------------------------------------------
@@ -336,63 +255,62 @@ def build_case(catalog: Catalog, settings: Settings, debtor: str, *, as_of: date
     Raises:
         DebtorNotFound: no document names that debtor; ``similar`` lists close names.
     """
-    index = CaseIndex(catalog, settings, IDENTITY_FIELDS)  # every document, by whom it is about
-    roots: set[str] = set()
-    for wanted in (debtor, *also):
-        root = _find(index, wanted)
-        if root is None:
-            close = _similar_names(index, name_key(wanted), set())
-            raise DebtorNotFound(f"no document of the archive names the debtor {wanted!r}", close)
-        roots.add(root)
-    docs = _with_fields(catalog, index.documents_of(roots))  # then everything, for this case's documents only
-    names_in_case = {k[2:] for k in index.members(roots) if k.startswith("n:")}
-    similar: list[tuple[str, int]] = []
-    for name in _similar_names(index, "", names_in_case):
-        root = index.group_of("n:" + name_key(name))
-        similar.append((name, len(index.documents_of({root})) if root else 0))
-    if texts is None:
-        texts = {d.id: catalog.text(d.id) for d in docs if d.doc_type in ("invoice", "contract")}
-    return _assemble(index, docs, roots, settings, as_of, similar, texts)
+    db, own = catalog.db, own_key(settings)
+    with catalog.snapshot():
+        starts = []
+        for wanted in (debtor, *also):
+            key = _find(db, wanted, own)
+            if key is None:
+                close = _similar_names(db, own, name_key(wanted), set())
+                raise DebtorNotFound(f"no document of the archive names the debtor {wanted!r}", close)
+            starts.append(key)
+        members, ids = debtor_table.expand(db, starts, own)  # the debtors' keys and documents
+        docs = _with_fields(catalog, ids)  # then everything, for this case's documents only
+        names_in_case = {k[2:] for k in members if k.startswith("n:")}
+        similar = [(name, len(debtor_table.expand(db, ["n:" + name_key(name)], own)[1]))
+                   for name in _similar_names(db, own, "", names_in_case)]
+        if texts is None:
+            texts = {d.id: catalog.text(d.id) for d in docs if d.doc_type in ("invoice", "contract")}
+    return _assemble(members, docs, settings, as_of, similar, texts)
 
 
-def _with_fields(catalog: Catalog, docs: list[CaseDocument]) -> list[CaseDocument]:
+def _with_fields(catalog: Catalog, ids: set[str]) -> list[CaseDocument]:
+    ordered = sorted(ids)
+    heads = catalog.documents(ordered)
     full: dict[str, dict[str, str | tuple[str, ...]]] = {}
-    ids = [d.id for d in docs]
-    for start in range(0, len(ids), 500):
-        full.update(catalog.fields_of(ids[start : start + 500], CASE_FIELDS))
-    return [CaseDocument(d.id, d.doc_type, d.original_name, full.get(d.id, {})) for d in docs]
+    for start in range(0, len(ordered), 500):
+        full.update(catalog.fields_of(ordered[start : start + 500], CASE_FIELDS))
+    return [CaseDocument(i, heads[i].doc_type or "other", heads[i].original_name, full.get(i, {})) for i in ordered]
 
 
-def _find(index: CaseIndex, wanted: str) -> str | None:
+def _find(db: sqlite3.Connection, wanted: str, own: str | None) -> str | None:
+    """The debtor key of the archive that ``wanted`` names, if any."""
     if looks_like_identifier(wanted):
-        for key in id_variants(wanted):
-            root = index.group_of("i:" + key)
-            if root is not None:
-                return root
-    return index.group_of("n:" + name_key(wanted))
+        for key in sorted(id_variants(wanted)):
+            if debtor_table.present(db, "i:" + key):
+                return "i:" + key
+    key = "n:" + name_key(wanted)
+    return key if key != own and debtor_table.present(db, key) else None
 
 
-def _similar_names(index: CaseIndex, key: str, in_case: set[str]) -> list[str]:
+def _similar_names(db: sqlite3.Connection, own: str | None, key: str, in_case: set[str]) -> list[str]:
     """Printed names of other debtors whose keys are close to ``key`` (or to any key of ``in_case``)."""
-    all_keys = {k[2:] for k in index.groups.parent if k.startswith("n:")}
-    outside = all_keys - in_case
+    outside = debtor_table.name_keys(db) - in_case - ({own[2:]} if own else set())
     close: set[str] = set()
     for k in ({key} if key else set()) | in_case:
         close.update(similar_keys(k, outside))
-    printed: dict[str, str] = {}
-    for d in index.docs:
-        for n in (*d.printed_names(), *(d.values("parties") if d.doc_type == "contract" else ())):
-            printed.setdefault(name_key(n), n)
+    printed = debtor_table.first_printed(db, sorted(close))
     return sorted(printed.get(k, k) for k in close)
 
 
-def _assemble(index: CaseIndex, docs: list[CaseDocument], roots: set[str], settings: Settings, as_of: date,
+def _assemble(members: set[str], docs: list[CaseDocument], settings: Settings, as_of: date,
               similar: list[tuple[str, int]], texts: dict[str, str]) -> Case:
+    """The case of the debtor keys ``members`` from their documents."""
     notes: list[str] = []
-    later = [d for d in docs if d.when is not None and d.when > as_of]
+    later = {d.id for d in docs if d.when is not None and d.when > as_of}
     if later:
         notes.append(f"{len(later)} document(s) dated after {as_of.isoformat()} are left out")
-    docs = [d for d in docs if d not in later]
+    docs = [d for d in docs if d.id not in later]
     docs.sort(key=lambda d: (d.when or date.max, d.doc_type, d.id))
     contracts = {id_key(n): d for d in docs if d.doc_type == "contract" for n in d.values("contract_number")}
     letters = [d for d in docs if d.doc_type == "dunning_letter" and d.date_of("letter_date") is not None]
@@ -407,20 +325,13 @@ def _assemble(index: CaseIndex, docs: list[CaseDocument], roots: set[str], setti
             continue
         status = _invoice_status(d, as_of, contracts, letters, periods, settings, texts, notes)
         invoices.append(status)
-        t = totals[d.currency]
-        total = status.total or ZERO
-        t.invoiced += total
-        if status.bucket is not None:
-            t.buckets[status.bucket] += total
-            t.counts[status.bucket] += 1
-            if status.bucket != "not due":
-                t.overdue += total
+        totals[d.currency].add_invoice(status.total, status.bucket)
     if any(i.total is None for i in invoices):
         notes.append("some invoices have no total amount: they count as 0.00")
-    display, names = _display_name(docs, next(iter(roots))[2:])
-    identifiers = sorted({k[2:] for k in index.members(roots) if k.startswith("i:")}, key=lambda k: (len(k), k))
-    identifiers = [k for k in identifiers if not any(o != k and o.endswith(k) and o[:2].isalpha()
-                                                     for o in identifiers)]
+    identifiers = identifiers_of(members)
+    display, names = display_name(Counter(n for d in docs for n in d.printed_names()),
+                                  Counter(n for d in docs if d.doc_type == "contract" for n in d.values("parties")),
+                                  members, identifiers)
     return Case(debtor=display, names=names, identifiers=identifiers, as_of=as_of, documents=docs,
                 invoices=invoices, totals=dict(totals), similar=similar, notes=notes)
 
@@ -429,10 +340,7 @@ def _invoice_status(d: CaseDocument, as_of: date, contracts: dict[str, CaseDocum
                     periods: dict[str, Period], settings: Settings, texts: dict[str, str],
                     notes: list[str]) -> InvoiceStatus:
     total = d.amount("total_amount")
-    due, assumed = d.date_of("due_date"), False
-    issued = d.date_of("issue_date")
-    if due is None and issued is not None:
-        due, assumed = issued + timedelta(days=settings.payment_terms_days), True
+    due, assumed = due_of(d.date_of("due_date"), d.date_of("issue_date"), settings)
     days = (as_of - due).days if due is not None else None
     contract = contracts.get(id_key(d.get("contract_ref") or "")) if d.get("contract_ref") else None
 
@@ -478,23 +386,3 @@ def _periodic_word(words: Sequence[str], *texts: str) -> str | None:
                     return word
                 start = low.find(w, start + 1)
     return None
-
-
-def list_debtors(catalog: Catalog, settings: Settings, *, as_of: date) -> list[DebtorSummary]:
-    """Every debtor with at least one invoice, most outstanding first (the largest amount in any currency)."""
-    index = CaseIndex(catalog, settings, LIST_FIELDS)
-    by_root: dict[str, list[CaseDocument]] = defaultdict(list)
-    for d in index.docs:
-        keys = index.keys[d.id]
-        for root in {index.groups.find(k) for k in keys}:
-            by_root[root].append(d)
-    out = []
-    for root, docs in by_root.items():
-        if not any(d.doc_type == "invoice" for d in docs):
-            continue
-        case = _assemble(index, docs, {root}, settings, as_of, [], {})
-        oldest = max((i.days_past_due for i in case.invoices if i.days_past_due is not None), default=None)
-        out.append(DebtorSummary(case.debtor, tuple(case.identifiers), len(case.documents), len(case.invoices),
-                                 case.totals, oldest))
-    out.sort(key=lambda s: (-max((t.outstanding for t in s.totals.values()), default=ZERO), s.debtor))
-    return out

@@ -1,8 +1,9 @@
 """The catalog: one SQLite database (WAL) holding what the archive knows about each document.
 
-The catalog is the source of truth; the search index is rebuilt from it. Its schema changes only through the
-numbered migrations below (``PRAGMA user_version`` records the last one applied); a catalog written by a newer
-Sigillo is refused rather than damaged.
+The catalog is the source of truth; the search index is rebuilt from it. The debtor table (``debtor_table.py``,
+for case files) is derived from it too, but lives inside it: written in the same transaction as each document and
+each correction. The schema changes only through the numbered migrations below (``PRAGMA user_version`` records
+the last one applied); a catalog written by a newer Sigillo is refused rather than damaged.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import debtor_table
 from .errors import AmbiguousIdError, CatalogError, NotFoundError
 
 __all__ = ["Catalog", "CorrectionRow", "DocumentRow", "FieldRow", "PageRow", "SightingRow"]
@@ -185,7 +188,13 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('archive_id', ?)", (str(uuid.uuid4()),))
 
 
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3)
+def _v4(db: sqlite3.Connection) -> None:
+    """The debtor table (derived from fields and corrections, for case files), filled for the documents so far."""
+    _run_script(db, debtor_table.SCHEMA)
+    debtor_table.rebuild(db, _field_values(db, debtor_table.CASE_TYPES, debtor_table.SOURCE_FIELDS))
+
+
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -281,6 +290,27 @@ def _load(text: str | None) -> str | tuple[str, ...] | None:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _field_values(
+    db: sqlite3.Connection, doc_types: Sequence[str], names: Sequence[str]
+) -> dict[str, tuple[str, str, dict[str, str | tuple[str, ...]]]]:
+    """See ``Catalog.field_values``."""
+    types, wanted = list(doc_types), list(names)
+    t_marks, n_marks = ",".join("?" * len(types)), ",".join("?" * len(wanted))
+    out: dict[str, tuple[str, str, dict[str, str | tuple[str, ...]]]] = {}
+    for doc_id, doc_type, name in db.execute(
+        f"SELECT id, doc_type, original_name FROM documents WHERE doc_type IN ({t_marks}) ORDER BY rowid", types
+    ):
+        out[doc_id] = (doc_type, name, {})
+    for doc_id, name, text in db.execute(f"SELECT doc_id, name, value FROM fields WHERE name IN ({n_marks})", wanted):
+        found = out.get(doc_id)
+        if found is not None:
+            found[2][name] = _load_fast(text)  # type: ignore[assignment]
+    _overlay(db.execute(
+        f"SELECT doc_id, name, new_value FROM corrections WHERE name IN ({n_marks}) ORDER BY seq", wanted
+    ), {doc_id: found[2] for doc_id, found in out.items()})
+    return out
+
+
 @dataclass(frozen=True)
 class SightingRow:
     batch_id: str
@@ -326,6 +356,8 @@ class Catalog:
             )
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
+                if self.db.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue  # another process applied it while this one waited for the lock
                 MIGRATIONS[number](self.db)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
@@ -335,6 +367,20 @@ class Catalog:
         Transactions nest: an inner one joins the outer one (so an audit entry commits with the change it records).
         """
         return _Transaction(self)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """``with catalog.snapshot():`` — the reads inside see one state of the catalog, whatever another process
+        commits meanwhile (a read transaction; inside a transaction, that one)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -395,7 +441,9 @@ class Catalog:
     def add_document(
         self, doc: DocumentRow, pages: Iterable[PageRow], sighting: SightingRow, fields: Iterable[FieldRow] = ()
     ) -> None:
-        """Record a new document with its pages, fields and first sighting, in one transaction."""
+        """Record a new document with its pages, fields and first sighting, and its rows of the debtor table, in one
+        transaction."""
+        fields = list(fields)
         with self.transaction():
             self.db.execute(
                 "INSERT INTO documents (id, size, kind, media_type, original_name, source_path, page_count,"
@@ -432,6 +480,8 @@ class Catalog:
                     for f in fields
                 ],
             )
+            if doc.doc_type in debtor_table.CASE_TYPES:
+                debtor_table.write(self.db, doc.id, doc.doc_type, {f.name: f.value for f in fields})
             self._insert_sighting(doc.id, sighting)
 
     def add_sighting(self, doc_id: str, sighting: SightingRow) -> None:
@@ -538,7 +588,8 @@ class Catalog:
         self, doc_id: str, name: str, old: str | tuple[str, ...] | None, new: str | tuple[str, ...] | None,
         os_user: str, host: str, at: str,
     ) -> None:
-        """Record a correction and mark the document for re-indexing, in one transaction."""
+        """Record a correction, mark the document for re-indexing and rewrite its rows of the debtor table, in one
+        transaction."""
         with self.transaction():
             self.db.execute(
                 "INSERT INTO corrections (doc_id, name, old_value, new_value, os_user, host, at)"
@@ -546,6 +597,17 @@ class Catalog:
                 (doc_id, name, _dump(old), _dump(new), os_user, host, at),
             )
             self.db.execute("UPDATE documents SET indexed = 0 WHERE id = ?", (doc_id,))
+            if name in debtor_table.SOURCE_FIELDS:
+                row = self.db.execute("SELECT doc_type FROM documents WHERE id = ?", (doc_id,)).fetchone()
+                if row is not None and row[0] in debtor_table.CASE_TYPES:
+                    current = self.fields_of([doc_id], debtor_table.SOURCE_FIELDS)[doc_id]
+                    debtor_table.write(self.db, doc_id, row[0], current)
+
+    def rebuild_debtor_table(self) -> int:
+        """Recompute the debtor table from fields and corrections, in one transaction; the number of documents."""
+        with self.transaction():
+            return debtor_table.rebuild(
+                self.db, self.field_values(debtor_table.CASE_TYPES, debtor_table.SOURCE_FIELDS))
 
     def field_values(
         self, doc_types: Sequence[str], names: Sequence[str]
@@ -553,23 +615,7 @@ class Catalog:
         """Every document of ``doc_types`` as (doc_type, original_name, the fields ``names`` as they stand now,
         corrections applied), in three queries whatever the archive's size: for views over many documents (case
         files). Plain string values, the usual case, are read without the JSON decoder."""
-        types, wanted = list(doc_types), list(names)
-        t_marks, n_marks = ",".join("?" * len(types)), ",".join("?" * len(wanted))
-        out: dict[str, tuple[str, str, dict[str, str | tuple[str, ...]]]] = {}
-        for doc_id, doc_type, name in self.db.execute(
-            f"SELECT id, doc_type, original_name FROM documents WHERE doc_type IN ({t_marks}) ORDER BY rowid", types
-        ):
-            out[doc_id] = (doc_type, name, {})
-        for doc_id, name, text in self.db.execute(
-            f"SELECT doc_id, name, value FROM fields WHERE name IN ({n_marks})", wanted
-        ):
-            found = out.get(doc_id)
-            if found is not None:
-                found[2][name] = _load_fast(text)  # type: ignore[assignment]
-        _overlay(self.db.execute(
-            f"SELECT doc_id, name, new_value FROM corrections WHERE name IN ({n_marks}) ORDER BY seq", wanted
-        ), {doc_id: found[2] for doc_id, found in out.items()})
-        return out
+        return _field_values(self.db, doc_types, names)
 
     def fields_of(
         self, ids: Sequence[str], names: Sequence[str]

@@ -54,7 +54,8 @@ def case(ctx: click.Context, debtor: str | None, list_: bool, as_of: str | None,
       sigillo case "Rossi Costruzioni" --also "Rossi Costruzione Srl"
       sigillo case --list --limit 20
     """
-    from .cases import DebtorNotFound, build_case, list_debtors
+    from .case_list import list_debtors
+    from .cases import DebtorNotFound, build_case
 
     when = _as_of(as_of)
     if list_ == (debtor is not None):

@@ -143,8 +143,10 @@ def doctor(ctx: click.Context, repair: bool, wait: float | None, workers: int | 
 
     Looks for: batches left 'running' by a dead process, temporary files in tmp/, seals/<n>/ folders no
     checkpoint refers to, stored originals with no catalog row (repair reads them, in --workers processes, and
-    catalogues them; an original is never deleted), documents missing from the search index, documents not
-    sealed and checkpoints whose timestamp is pending (a TSA that cannot be reached is reported, not fatal).
+    catalogues them; an original is never deleted), documents missing from the search index or an index that
+    disagrees with the catalog (repair rebuilds it), a debtor table (what `case` reads) that disagrees with the
+    fields and corrections it is derived from (repair recomputes it), documents not sealed and checkpoints whose
+    timestamp is pending (a TSA that cannot be reached is reported, not fatal).
     Without --repair nothing is changed: exit code 1 if anything is found, 0 if the archive is clean. With
     --repair: 0 when everything was fixed, 1 if something could not be (each is named).
 

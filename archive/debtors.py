@@ -73,7 +73,14 @@ def looks_like_identifier(text: str) -> bool:
 def similar_keys(key: str, candidates: Iterable[str], cutoff: float = 0.85) -> list[str]:
     """Keys of ``candidates`` close to ``key`` but not equal to it, closest first."""
     pool = [c for c in set(candidates) if c and c != key]
-    scored = [(difflib.SequenceMatcher(None, key, c).ratio(), c) for c in pool]
+    scored = []
+    for c in pool:
+        # the ratio is at most 2·min(len)/(sum of len), and at most quick_ratio(): cheap bounds first
+        if 2.0 * min(len(key), len(c)) / (len(key) + len(c)) < cutoff:
+            continue
+        matcher = difflib.SequenceMatcher(None, key, c)
+        if matcher.quick_ratio() >= cutoff:
+            scored.append((matcher.ratio(), c))
     # one name contained in the other, word for word ("rossi" / "rossi costruzioni") is close too
     words = set(key.split())
     for c in pool:

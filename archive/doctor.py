@@ -10,6 +10,8 @@ Findings (each with its repair):
 * ``index``      catalogued documents not yet in the search index -> indexed
 * ``index-stale`` the index itself disagrees with the catalog (documents marked indexed but absent, documents the
   catalog does not have), or cannot be read -> rebuilt from the catalog
+* ``debtors-stale`` the catalog's debtor table (``debtor_table.py``, what ``case`` reads) disagrees with the
+  documents' fields and corrections -> rebuilt from them
 * ``unsealed``   documents in no checkpoint -> sealed (``Archive.seal``)
 * ``pending``    checkpoints still without a timestamp -> asked again (a TSA failure is reported, not fatal)
 
@@ -22,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import debtor_table
 from .core import Archive, now_utc
 from .errors import SigilloError
 from .sealing import checkpoints
@@ -91,6 +94,7 @@ def diagnose(archive: Archive) -> DoctorReport:
                     "catalogued but not in the search index: " + ", ".join(d[:12] for d in unindexed[:5])
                     + (" …" if len(unindexed) > 5 else "")))
     _check_index(archive, known, set(unindexed), add)
+    _check_debtors(archive, add)
     unsealed = [d.id for d in archive.catalog.unsealed_documents()]
     if unsealed:
         add(Finding("unsealed", f"{len(unsealed)} document{'s' if len(unsealed) != 1 else ''}",
@@ -118,6 +122,17 @@ def _check_index(archive: Archive, known: set[str], unindexed: set[str], add: An
         if extra:
             parts.append(f"{len(extra)} indexed document{'s' if len(extra) != 1 else ''} not in the catalog")
         add(Finding("index-stale", "search index", "; ".join(parts)))
+
+
+def _check_debtors(archive: Archive, add: Any) -> None:
+    """Recompute the debtor table from fields and corrections, and compare."""
+    catalog = archive.catalog
+    stale = debtor_table.stale_documents(
+        catalog.db, catalog.field_values(debtor_table.CASE_TYPES, debtor_table.SOURCE_FIELDS))
+    if stale:
+        add(Finding("debtors-stale", "debtor table",
+                    f"{len(stale)} document{'s' if len(stale) != 1 else ''} whose rows differ from their fields and "
+                    f"corrections: {', '.join(d[:12] for d in stale[:5])}{' …' if len(stale) > 5 else ''}"))
 
 
 def repair(archive: Archive, command: str = "doctor --repair", workers: int | None = None) -> DoctorReport:
@@ -153,6 +168,8 @@ def repair(archive: Archive, command: str = "doctor --repair", workers: int | No
                 f.repaired = f"catalogued ({o.pages} page{'s' if o.pages != 1 else ''})"
             else:
                 f.problem = f"could not be catalogued: {o.reason if o else 'not processed'} (the object is kept)"
+    for f in report.of("debtors-stale"):
+        f.repaired = f"rebuilt from fields and corrections ({catalog.rebuild_debtor_table()} documents)"
     if report.of("index-stale"):
         try:
             count = archive.reindex()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.cases import bucket_of, build_case, list_debtors
+from archive.case_list import list_debtors
+from archive.cases import bucket_of, build_case
 from archive.catalog import Catalog, DocumentRow, FieldRow, PageRow, SightingRow
 from archive.config import Settings
 from archive.debtors import id_key, looks_like_identifier, name_key, similar_keys
