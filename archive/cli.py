@@ -367,7 +367,8 @@ def _key_line(row: Any) -> str:
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many results (paging).")
 @click.option("--sort", "sort", metavar="ORDER", callback=_sort_option, default=None,
               help="relevance (the default: best first), date (newest first), date:asc (oldest first), "
-                   "amount (largest first) or amount:asc. Documents without a date or amount come last.")
+                   "amount (largest first) or amount:asc. Documents without a date or amount come last. "
+                   "Amounts are compared as printed, not converted: add currency:EUR to sort one currency.")
 @click.option("--facet", "facets", metavar="FIELD", multiple=True, callback=_facet_option,
               help="Count the values of FIELD over all the matches (repeatable): doc_type, language, media_type, "
                    "currency, seller_name, buyer_name, creditor_name, debtor_name.")
