@@ -262,7 +262,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], exclude: tuple[str, ...]
     line = (
         f"{summary.files} file{'s' if summary.files != 1 else ''}: {summary.new} new, {summary.duplicates} "
         f"duplicate{'s' if summary.duplicates != 1 else ''}, {summary.failed} failed "
-        f"({summary.pages} pages, {summary.seconds:.1f} s)"
+        f"({summary.pages} page{'s' if summary.pages != 1 else ''}, {summary.seconds:.1f} s)"
     )
     seal = summary.seal
     checkpoint = seal.checkpoint if seal else None

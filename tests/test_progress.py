@@ -25,7 +25,7 @@ PROGRESS_LINE = re.compile(
     r"^progress: (\d+)/(\d+) files, (\d+) pages, \d+\.\d pages/s, (\d+) failed, ETA (\?|\d+s|\d+m\d\ds|\d+h\d\dm)$"
 )
 FAST = {INTERVAL_ENV: "0.005"}
-SUMMARY = re.compile(r"^(\d+) files?: (\d+) new, (\d+) duplicates?, (\d+) failed \((\d+) pages, [\d.]+ s\)$", re.M)
+SUMMARY = re.compile(r"^(\d+) files?: (\d+) new, (\d+) duplicates?, (\d+) failed \((\d+) pages?, [\d.]+ s\)$", re.M)
 
 
 def text_pdf(path: Path, n: int, pages: int = 1) -> None:
