@@ -156,6 +156,7 @@ def watch(ctx: click.Context, folder: Path, done: Path | None, interval: float, 
         else:
             watcher.run()
     finally:
+        watcher.close()
         for s, handler in previous.items():
             signal.signal(s, handler)
     s = watcher.summary

@@ -36,7 +36,7 @@ from .errors import MissingToolError, SigilloError
 from .sealing import SealOutcome
 from .store import ChangedWhileReadingError
 
-__all__ = ["BatchSummary", "FileOutcome", "Tally", "discover", "display_path", "ingest_paths"]
+__all__ = ["BatchSummary", "FileOutcome", "Tally", "Workers", "discover", "display_path", "ingest_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +303,55 @@ class _Job:
     number: int = 0
 
 
+class Workers:
+    """Extraction processes that outlive one batch: ``sigillo watch`` keeps one set for all its batches instead of
+    starting new ones (about a second each) for every few files it ingests. ``ingest_paths`` takes one in place of
+    a number; a plain number gets a set of its own, stopped at the end of the batch.
+
+    Use as a context manager; ``shutdown`` stops the processes. A set that breaks (a worker killed by a hostile
+    file) is replaced by ``renew``.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["ingest", "ingest.classify", "ingest.fields", "archive.pipeline"])
+            else:
+                ctx = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(max_workers=self.count, mp_context=ctx, initializer=_worker_init)
+        return self._executor
+
+    def renew(self) -> ProcessPoolExecutor:
+        """Drop the current processes (broken, or busy with jobs nobody waits for any more) and start new ones."""
+        self.shutdown(abort=True)
+        return self.executor()
+
+    def shutdown(self, abort: bool = False) -> None:
+        """Stop the processes: after their current jobs, or (``abort``) at once, killing them."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if abort:
+            procs = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+        else:
+            executor.shutdown(wait=True)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown(abort=exc[0] is not None)
+
+
 class _Pool:
     """Extraction in worker processes, at most ``2 × workers`` jobs in flight; results are catalogued by the main
     process as they come back (so SQLite keeps one writer).
@@ -313,20 +362,13 @@ class _Pool:
     milliseconds: splitting it would cost more than it saves).
     """
 
-    def __init__(self, batch: _Batch, workers: int) -> None:
+    def __init__(self, batch: _Batch, workers: Workers, owned: bool) -> None:
         self.batch = batch
         self.workers = workers
-        self.limit = 2 * workers
+        self.owned = owned  # a set of processes of this batch's own, stopped with it
+        self.limit = 2 * workers.count
         self.inflight: dict[Future[JobResult], _Job] = {}
-        self.executor = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["ingest", "ingest.classify", "ingest.fields", "archive.pipeline"])
-        else:
-            ctx = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init)
+        self.executor = workers.executor()
 
     def submit(self, p: _Pending, blob_path: str, pages: int = 1, split: bool = False) -> None:
         """Extract one stored document: as one job, or (``split``) as one job per page."""
@@ -406,15 +448,13 @@ class _Pool:
         for job in broken + list(self.inflight.values()):
             doomed.setdefault(job.pending.sha256, job)
         self.inflight.clear()
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self._new()
+        self.executor = self.workers.renew()
         for job in doomed.values():
             try:
                 result = self._submit(_Job(job.pending, job.blob_path, "whole")).result()
             except BrokenProcessPool:
                 result = ("error", WORKER_DIED)
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = self._new()
+                self.executor = self.workers.renew()
             except Exception as exc:
                 result = ("error", f"extraction failed ({type(exc).__name__}: {exc})")
             self.batch.finish(job.pending, result)
@@ -425,23 +465,20 @@ class _Pool:
 
     def close(self, abort: bool) -> None:
         """Stop the workers; on ``abort`` (Ctrl-C, a missing tool) without waiting for the documents in flight
-        (their originals are stored but not catalogued: the next run of the same command catalogs them)."""
+        (their originals are stored but not catalogued: the next run of the same command catalogs them). Shared
+        workers (``Workers`` given to ``ingest_paths``) are kept for the next batch, unless aborted."""
         if abort:
-            procs = list((getattr(self.executor, "_processes", None) or {}).values())
-            self.executor.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                if proc.is_alive():
-                    proc.terminate()
+            self.workers.shutdown(abort=True)
             self.inflight.clear()
-        else:
-            self.executor.shutdown(wait=True)
+        elif self.owned:
+            self.workers.shutdown()
 
 
 class _Batch:
     """The state of one running ingest."""
 
     def __init__(self, archive: Archive, command: str, on_outcome: Callable[[FileOutcome], None],
-                 workers: int = 1) -> None:
+                 workers: int | Workers = 1) -> None:
         self.archive = archive
         self.pool: _Pool | None = None
         self.catalog = archive.catalog
@@ -452,8 +489,10 @@ class _Batch:
         self.unflushed = 0
         self.current = Path()  # the file being ingested (for the quarantine)
         self.last_flush = time.monotonic()
-        if workers > 1:
-            self.pool = _Pool(self, workers)
+        if isinstance(workers, Workers):
+            self.pool = _Pool(self, workers, owned=False) if workers.count > 1 else None
+        elif workers > 1:
+            self.pool = _Pool(self, Workers(workers), owned=True)
 
     def report(self, outcome: FileOutcome) -> None:
         s = self.summary
@@ -605,13 +644,14 @@ def ingest_paths(
     exclude: Iterable[str] = (),
     command: str = "ingest",
     on_outcome: Callable[[FileOutcome], None] = lambda o: None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
 ) -> BatchSummary:
     """Ingest every file under ``paths`` into ``archive``. Call with the archive's write lock held.
 
     ``workers`` > 1 extracts (text layer, OCR, classification, fields) in that many worker processes while this
     process discovers, hashes, stores and catalogs; outcomes may then come back out of order. ``None`` or 1:
-    everything in this process, one file after the other.
+    everything in this process, one file after the other. A ``Workers`` set: its processes, left running for the
+    caller's next batch.
 
     Raises:
         MissingToolError: tesseract is needed and missing (the batch stops: nothing else could be OCR'd).

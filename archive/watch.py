@@ -26,7 +26,7 @@ from signing.digest import sha256_file
 
 from .core import Archive
 from .errors import BusyError
-from .pipeline import BatchSummary, FileOutcome, Tally, display_path, ingest_paths
+from .pipeline import BatchSummary, FileOutcome, Tally, Workers, display_path, ingest_paths
 
 __all__ = ["TEMP_PATTERNS", "WatchSummary", "Watcher", "move_to_done"]
 
@@ -110,7 +110,9 @@ class Watcher:
         self.on_outcome = on_outcome
         self.on_batch = on_batch
         self.on_warning = on_warning
-        self.workers = workers  # extraction processes per batch (see ingest_paths); None or 1: in this process
+        self.workers = workers  # extraction processes (see ingest_paths); None or 1: in this process
+        # with several, one set of processes for every batch (started with the first, stopped by close())
+        self._workers = Workers(workers) if workers is not None and workers > 1 else None
         self.summary = WatchSummary()
         self.stopping = False
         self._seen: dict[Path, tuple[int, int, float]] = {}  # path -> (size, mtime_ns, unchanged since)
@@ -123,12 +125,20 @@ class Watcher:
         self.stopping = True
 
     def run(self) -> WatchSummary:
-        while not self.stopping:
-            self.poll()
-            deadline = time.monotonic() + self.interval
-            while not self.stopping and time.monotonic() < deadline:
-                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        try:
+            while not self.stopping:
+                self.poll()
+                deadline = time.monotonic() + self.interval
+                while not self.stopping and time.monotonic() < deadline:
+                    time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        finally:
+            self.close()
         return self.summary
+
+    def close(self) -> None:
+        """Stop the extraction processes kept between batches (after ``poll`` used on its own)."""
+        if self._workers is not None:
+            self._workers.shutdown()
 
     @property
     def waiting(self) -> int:
@@ -272,7 +282,7 @@ class Watcher:
             return 0
         try:
             batch = ingest_paths(archive, offered(), command="watch", on_outcome=outcome,
-                                 workers=self.workers)
+                                 workers=self._workers or self.workers)
         finally:
             lock.release()
             if archive._engine is not None:  # another writer may rebuild the index between our batches

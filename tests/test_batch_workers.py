@@ -218,3 +218,52 @@ def test_doctor_repair_with_two_workers(home: Path, tmp_path: Path) -> None:
     found = json.loads(sigillo(home, "search", "WRK-00603", "--json").stdout)
     assert [r["id"] for r in found["results"]] == [orphans[3]]
     sigillo(home, "verify", "--quiet")
+
+
+def test_shared_workers_serve_several_batches_and_are_renewed_when_one_dies(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch` keeps one set of worker processes for all its batches (``Workers``): the second batch is served by
+    the same processes as the first; a worker killed by a file fails that file alone, and the next batch gets new
+    processes; leaving the ``with`` stops them."""
+    from archive.core import Archive
+    from archive.pipeline import Workers, ingest_paths
+
+    inboxes = []
+    for b in range(3):
+        inbox = tmp_path / f"in{b}"
+        inbox.mkdir()
+        for n in range(3):
+            text_pdf(inbox / f"batch{b}-doc{n}.pdf", 100 * b + n)
+        inboxes.append(inbox)
+    monkeypatch.setenv(CRASH_ENV, "batch1-doc1")  # read by the workers (the forkserver inherits the environment)
+    with Archive.open(home) as archive, Workers(2) as workers:
+        first = ingest_paths(archive, [inboxes[0]], workers=workers)
+        pids = set(workers.executor()._processes)
+        second = ingest_paths(archive, [inboxes[1]], workers=workers)
+        third = ingest_paths(archive, [inboxes[2]], workers=workers)
+        renewed = set(workers.executor()._processes)
+        processes = list(workers.executor()._processes.values())
+    assert (first.new, first.failed) == (3, 0)
+    assert (second.new, second.failed) == (2, 1)
+    assert [o.reason for o in second.outcomes if o.status == "failed"] == [WORKER_DIED]
+    assert (third.new, third.failed) == (3, 0)
+    assert len(pids) == 2 and not pids & renewed, "the broken set was replaced by new processes"
+    assert all(not p.is_alive() for p in processes), "the processes stop with the with-block"
+    assert count(home, "SELECT COUNT(*) FROM documents") == 8
+
+
+def test_shared_workers_are_kept_between_batches(home: Path, tmp_path: Path) -> None:
+    from archive.core import Archive
+    from archive.pipeline import Workers, ingest_paths
+
+    with Archive.open(home) as archive, Workers(2) as workers:
+        seen = []
+        for b in range(2):
+            inbox = tmp_path / f"keep{b}"
+            inbox.mkdir()
+            for n in range(2):
+                text_pdf(inbox / f"keep{b}-{n}.pdf", 1000 + 10 * b + n)
+            assert ingest_paths(archive, [inbox], workers=workers).new == 2
+            seen.append(set(workers.executor()._processes))
+    assert len(seen[0]) == 2 and seen[0] == seen[1]
