@@ -194,7 +194,13 @@ def _v4(db: sqlite3.Connection) -> None:
     debtor_table.rebuild(db, _field_values(db, debtor_table.CASE_TYPES, debtor_table.SOURCE_FIELDS))
 
 
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3, _v4)
+def _v5(db: sqlite3.Connection) -> None:
+    """The debtor table again: identifier keys no longer take the first two letters off a personal tax code or off
+    anything but a VAT country prefix (``debtors.id_variants``)."""
+    debtor_table.rebuild(db, _field_values(db, debtor_table.CASE_TYPES, debtor_table.SOURCE_FIELDS))
+
+
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -2,7 +2,7 @@
 
 A name key ignores case, accents, punctuation, spacing and the legal form ("Rossi Costruzioni S.r.l.",
 "ROSSI COSTRUZIONI SRL" and "Rossi Costruzioni srl." share the key ``rossi costruzioni``). Identifiers (VAT ids,
-tax codes) are compared upper case without spaces, dots or dashes, with or without their country prefix.
+tax codes) are compared upper case without spaces, dots or dashes, with or without their VAT country prefix.
 Near-duplicate keys ("rossi costruzione", a typo or OCR slip) are never merged silently: :func:`similar_keys`
 finds them so that the user can confirm.
 """
@@ -48,18 +48,31 @@ def id_key(value: str) -> str:
     return _ID_NOISE.sub("", value).upper()
 
 
+# The prefixes a VAT number is printed with: the EU's (EL for Greece, XI for Northern Ireland) and the neighbours'
+# an Italian creditor meets most.
+VAT_PREFIXES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI", "GB", "CH", "NO", "SM",
+})
+# An Italian personal tax code (codice fiscale): 6 letters, then digits that may be replaced by letters when two
+# people would share a code (omocodia). Its first two letters are part of the code, not a country.
+_CODICE_FISCALE = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$")
+
+
 @lru_cache(maxsize=100_000)
 def _id_variants(value: str) -> frozenset[str]:
     key = id_key(value)
     out = {key}
-    if len(key) > 2 and key[:2].isalpha() and any(ch.isdigit() for ch in key[2:]):
+    if (len(key) > 4 and key[:2] in VAT_PREFIXES and any(ch.isdigit() for ch in key[2:])
+            and not _CODICE_FISCALE.match(key)):
         out.add(key[2:])
     return frozenset(out)
 
 
 def id_variants(value: str) -> set[str]:
-    """The key of an identifier with and without its two-letter country prefix (an Italian partita IVA is printed
-    both as ``IT01234567897`` and ``01234567897``)."""
+    """The key of an identifier with and without its country prefix (an Italian partita IVA is printed both as
+    ``IT01234567897`` and ``01234567897``). Only a VAT country prefix is taken off, and never from a personal
+    tax code: ``RSSMRA85T10A562S`` and ``ROSMRA85T10A562S`` must not both become ``SMRA85T10A562S``."""
     return set(_id_variants(value))
 
 

@@ -13,7 +13,7 @@ from archive.case_list import list_debtors
 from archive.cases import bucket_of, build_case
 from archive.catalog import Catalog, DocumentRow, FieldRow, PageRow, SightingRow
 from archive.config import Settings
-from archive.debtors import id_key, looks_like_identifier, name_key, similar_keys
+from archive.debtors import id_key, id_variants, looks_like_identifier, name_key, similar_keys
 from archive.limitation import add_years, easter_sunday, is_public_holiday, limitation_end
 from tests.cli_runner import run
 
@@ -212,3 +212,22 @@ def test_name_and_id_keys():
     assert not looks_like_identifier("Rossi") and not looks_like_identifier("Rossi Costruzioni")
     assert similar_keys("rossi costruzioni", ["rossi costruzione", "bianchi", "rossi costruzioni"]) == [
         "rossi costruzione"]
+
+
+@pytest.mark.parametrize(
+    ("value", "variants"),
+    [
+        ("IT 012 345 678 97", {"IT01234567897", "01234567897"}),  # a partita IVA, with or without its prefix
+        ("ATU12345678", {"ATU12345678", "U12345678"}),  # Austria's numbers start with U after the prefix
+        ("RSSMRA85T10A562S", {"RSSMRA85T10A562S"}),  # a codice fiscale: "RS" is part of it, not a country
+        ("RSSMRA85T1LA562S", {"RSSMRA85T1LA562S"}),  # the same with a digit replaced (omocodia)
+        ("01234567897", {"01234567897"}),
+        ("ZZ12345678", {"ZZ12345678"}),  # not a VAT prefix
+    ],
+)
+def test_id_variants_take_off_only_a_vat_country_prefix(value: str, variants: set[str]) -> None:
+    assert id_variants(value) == variants
+
+
+def test_two_tax_codes_differing_in_their_first_letters_are_two_debtors() -> None:
+    assert not id_variants("RSSMRA85T10A562S") & id_variants("ROSMRA85T10A562S")
