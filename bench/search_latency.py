@@ -383,6 +383,13 @@ def word_stems(word: str) -> frozenset[tuple[str, str]]:
     return frozenset((code, analysis.stem(term, code)) for code in analysis.STEM_LANGUAGES)
 
 
+def random_month(rng: random.Random) -> tuple[int, int, date, date]:
+    """A month of 2022-2026: its year, number, first and last day."""
+    year, month = rng.randint(2022, 2026), rng.randint(1, 12)
+    first = date(year, month, 1)
+    return year, month, first, date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
 def _in(values: list[int | None], lo: int | None, hi: int | None) -> Callable[[int], bool]:
     def test(i: int) -> bool:
         v = values[i]
@@ -468,17 +475,13 @@ def make_queries(gen: Generator, data: Data, count: int, seed: int) -> list[Quer
                              ("SELECT id FROM docs WHERE issue_date BETWEEN ? AND ? ORDER BY issue_date LIMIT 10",
                               (first.isoformat(), last.isoformat())), has, sub="issue_date 30 days")
             if variant == 1:
-                year, month = rng.randint(2022, 2026), rng.randint(1, 12)
-                first = date(year, month, 1)
-                last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+                year, month, first, last = random_month(rng)
                 has = _in(data.days["due_date"], first.toordinal(), last.toordinal())
                 return Query(kind, f"due_date:{year}-{month:02d}",
                              ("SELECT id FROM docs WHERE due_date BETWEEN ? AND ? ORDER BY due_date LIMIT 10",
                               (first.isoformat(), last.isoformat())), has, sub="due_date month")
             if variant == 2:
-                year, month = rng.randint(2022, 2026), rng.randint(1, 12)
-                first = date(year, month, 1)
-                last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+                year, month, first, last = random_month(rng)
                 tests = [_in(data.days[f], first.toordinal(), last.toordinal())
                          for f in ("issue_date", "letter_date", "signing_date")]
                 p = (first.isoformat(), last.isoformat())

@@ -34,7 +34,8 @@ Change anything here and bump ``ANALYSIS_VERSION``: indexes built with another v
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import tantivy
@@ -46,7 +47,9 @@ __all__ = [
     "STEM_LANGUAGES",
     "TOKENIZER",
     "Token",
+    "Tokens",
     "fold",
+    "name_words",
     "normalise",
     "stem",
     "stem_languages",
@@ -127,15 +130,43 @@ def terms(text: str) -> list[str]:
     return _analyze(normalise(text))
 
 
+def name_words(names: Iterable[str]) -> list[str]:
+    """The distinct folded words of some names, in order: what a NAMES field (``parties``) holds, one term each."""
+    return list(dict.fromkeys(w for name in names for w in _words_of_name(name)))
+
+
+@lru_cache(maxsize=20_000)
+def _words_of_name(name: str) -> tuple[str, ...]:
+    # names repeat, document after document (the same debtors and suppliers): each is analysed once
+    return tuple(terms(name))
+
+
 def tokens(text: str) -> list[Token]:
-    """The tokens of ``text`` with their spans and positions, for the highlighter.
+    """The tokens of ``text`` with their spans and positions.
 
     ``text`` must already be normalised (``normalise``): the spans index into it.
     """
-    return [
-        Token(t.text, t.char_offset_from, t.char_offset_to, t.position)
-        for t in ANALYZER.pre_tokenize(text).tokens
-    ]
+    return [_token(t) for t in ANALYZER.pre_tokenize(text).tokens]
+
+
+def _token(t: tantivy.Token) -> Token:
+    return Token(t.text, t.char_offset_from, t.char_offset_to, t.position)
+
+
+class Tokens:
+    """The tokens of a (normalised) text for a reader of few spans among many words, the highlighter: the words at
+    once (``words``, what ``terms`` gives), a ``Token`` with its span and position only for the indexes asked for
+    (``at``). On a 1,000,000-character text building every ``Token`` costs ~0.2 s; the words alone ~0.03."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = _analyze(text)
+        self._located: list[tantivy.Token] | None = None
+
+    def at(self, index: int) -> Token:
+        if self._located is None:  # the same token stream as ``words``: index i is the same token
+            self._located = ANALYZER.pre_tokenize(self.text).tokens
+        return _token(self._located[index])
 
 
 # Query words and highlighted words stemmed so far, per language (emptied when one grows past _STEMS_MAX: OCR noise

@@ -92,25 +92,28 @@ def _find(flat: str, parsed: ParsedQuery, languages: tuple[str, ...]) -> list[_S
     initials |= {w[:1] for leaf, _ in singles if isinstance(leaf, Phrase) for w in leaf.words}
     initials |= {leaf.words[0][:1] for leaf in sequences}
     spans: list[_Span] = []
-    taken_until = -1
-    toks = analysis.tokens(flat)
-    for i, tok in enumerate(toks):
-        if tok.start < taken_until or tok.text[:1] not in initials:
+    found = analysis.Tokens(flat)  # spans are read only for the matches
+    words = found.words
+    next_free = 0  # the first word not inside a match already
+    for i, word in enumerate(words):
+        if i < next_free or word[:1] not in initials:
             continue
         if len(spans) >= MAX_SPANS:
             break
         for phrase in sequences:
-            if tok.text == phrase.words[0]:
-                run = toks[i : i + len(phrase.words)]
-                if tuple(t.text for t in run) == phrase.words and run[-1].position - tok.position == len(run) - 1:
-                    spans.append(_Span(tok.start, run[-1].end, phrase))
-                    taken_until = run[-1].end
+            n = len(phrase.words)
+            if word == phrase.words[0] and tuple(words[i : i + n]) == phrase.words:
+                first, last = found.at(i), found.at(i + n - 1)
+                if last.position - first.position == n - 1:  # no dropped long token in between
+                    spans.append(_Span(first.start, last.end, phrase))
+                    next_free = i + n
                     break
         else:
             for leaf, test in singles:
-                if test(tok.text):
+                if test(word):
+                    tok = found.at(i)
                     spans.append(_Span(tok.start, tok.end, leaf))
-                    taken_until = tok.end
+                    next_free = i + 1
                     break
     return spans
 

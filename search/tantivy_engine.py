@@ -55,7 +55,6 @@ Where Tantivy has no query with Whoosh's exact semantics, the translation expand
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -156,13 +155,6 @@ def _register(ix: tantivy.Index) -> tantivy.Index:
     return ix
 
 
-@functools.lru_cache(maxsize=20_000)
-def _name_words(name: str) -> tuple[str, ...]:
-    """The distinct folded words of one name (names repeat: the same debtors and suppliers, document after
-    document)."""
-    return tuple(dict.fromkeys(analysis.terms(name)))
-
-
 def to_document(record: IndexRecord) -> tantivy.Document:
     """The Tantivy document for one record.
 
@@ -212,7 +204,7 @@ def _add_identifiers(doc: tantivy.Document, name: str, value: list[str], record:
 
 
 def _add_names(doc: tantivy.Document, name: str, value: list[str], record: IndexRecord) -> bool:
-    for word in dict.fromkeys(w for item in value for w in _name_words(item)):
+    for word in analysis.name_words(value):
         doc.add_text(name, word)
     return True
 

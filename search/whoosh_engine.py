@@ -184,8 +184,7 @@ def to_document(record: IndexRecord) -> dict[str, Any]:
         elif kind is Kind.IDENTIFIERS:
             doc[name] = ",".join(value)  # type: ignore[arg-type]
         elif kind is Kind.NAMES:
-            words = dict.fromkeys(t for item in value for t in analysis.terms(item))  # type: ignore[attr-defined]
-            doc[name] = ",".join(words)
+            doc[name] = ",".join(analysis.name_words(value))  # type: ignore[arg-type]
         elif kind.ordered:
             doc[name] = _number(kind, value)
         else:
