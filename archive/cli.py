@@ -382,7 +382,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, offset: int, 
     """Full-text and field search, ranked, with highlighted snippets and each hit's key fields.
 
     Words are matched whatever their case, accents and ligatures, and across inflections in the document's
-    language (fattura/fatture in Italian, invoice/invoices in English). Several words must all appear.
+    language (fattura/fatture in Italian, invoice/invoices in English; very short words, such as "di", only as
+    written). Several words must all appear.
 
     \b
     Syntax:

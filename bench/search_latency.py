@@ -364,23 +364,27 @@ class Data:
         self.stems: list[frozenset[tuple[str, str]]] = []
 
     def index_stems(self, wanted: set[tuple[str, str]]) -> None:
-        """Per document, which of the ``wanted`` (language, stem) pairs it has: its words stemmed with the stemmer
-        of its language (every stemmer when it has none), as the engines index it."""
-        self.stems = [
-            frozenset(pair for pair in {(code, analysis.stem(t, code)) for code in analysis.stem_languages(r.language)
-                                        for t in set(analysis.terms(r.text))} if pair in wanted)
-            for r in self.records
-        ]
+        """Per document, which of the ``wanted`` pairs it has: ("=", word) for its words as written, (language,
+        stem) for its words stemmed with the stemmer of its language (every stemmer when it has none)."""
+        self.stems = []
+        for r in self.records:
+            words = set(analysis.terms(r.text))
+            pairs = {("=", t) for t in words} | {
+                (code, analysis.stem(t, code)) for code in analysis.stem_languages(r.language) for t in words
+            }
+            self.stems.append(frozenset(pairs & wanted))
 
     def has_word(self, i: int, stems: frozenset[tuple[str, str]]) -> bool:
-        """Whether document ``i`` matches a query word: one of the word's stems in the document's stems."""
+        """Whether document ``i`` matches a query word: the word as written, or one of its stems, in the document."""
         return not stems.isdisjoint(self.stems[i])
 
 
 def word_stems(word: str) -> frozenset[tuple[str, str]]:
-    """A query word's stem in every language: it matches a document holding any of them in the document's own."""
+    """A query word as written ("=") and its stem in every language (those long enough to match by,
+    ``analysis.matching_stem``): it matches a document holding the word, or one of the stems in its own language."""
     term = analysis.terms(word)[0]
-    return frozenset((code, analysis.stem(term, code)) for code in analysis.STEM_LANGUAGES)
+    return frozenset({("=", term)} | {(code, stemmed) for code in analysis.STEM_LANGUAGES
+                                      if (stemmed := analysis.matching_stem(term, code)) is not None})
 
 
 def random_month(rng: random.Random) -> tuple[int, int, date, date]:

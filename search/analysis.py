@@ -17,12 +17,15 @@ construction, and the Tantivy engine indexes without per-word Python work.
    Cyrillic) keep their letters, lower-cased. Tokens longer than ``MAX_TOKEN`` bytes after folding (OCR noise,
    base64) are dropped, and leave a gap in the positions: a phrase does not match across one.
 3. **Stem**, by language (``STEM_LANGUAGES``: Snowball Italian and English, as Tantivy ships them): the same
-   analyzer plus one stemmer, in ``STEMMERS``, registered by the Tantivy engine as ``stem_tokenizer(code)``. A
-   document's full text is indexed once more, stemmed, in the stem field of its own language, or of every language
-   when its language has no stemmer (``stem_languages``); a query word is looked up, stemmed, in every stem field.
-   So ``fatture`` finds ``fattura`` in an Italian letter and ``invoices`` finds ``invoice`` in an English one, and
-   neither stemmer mangles the other language's words. Short words and numbers come out as they went in (``iva``,
-   ``due``, ``2024``, ``it60``).
+   analyzer plus one stemmer, in ``STEMMERS``. A word of a query matches a word of a document when the stemmer of
+   the document's language gives both the same stem (every stemmer when the document's language has none:
+   ``stem_languages``). So ``fatture`` finds ``fattura`` in an Italian letter and ``invoices`` finds ``invoice``
+   in an English one, and neither stemmer mangles the other language's words. Short words and numbers come out as
+   they went in (``iva``, ``due``, ``2024``, ``it60``). A stem shorter than ``MIN_STEM`` letters is not used:
+   such a word (``e``, ``di``, English ``ads`` -> ``ad``) matches only as written (``matching_stem``). The
+   Whoosh engine indexes each document's words stemmed,
+   in the stem field of its language; the Tantivy engine indexes them unstemmed and finds the words of a query
+   word's stem in its term dictionary, where ``stem_prefixes`` says they start.
 
 ``fold`` (NFKD, combining marks dropped, case-folded) is not part of this pipeline: it normalises the exact values
 of identifier and keyword fields (``search.fields.normalise``).
@@ -43,17 +46,19 @@ import tantivy
 __all__ = [
     "ANALYSIS_VERSION",
     "ANALYZER",
+    "MIN_STEM",
     "STEMMERS",
     "STEM_LANGUAGES",
     "TOKENIZER",
     "Token",
     "Tokens",
     "fold",
+    "matching_stem",
     "name_words",
     "normalise",
     "stem",
     "stem_languages",
-    "stem_tokenizer",
+    "stem_prefixes",
     "stems",
     "terms",
     "tokens",
@@ -64,6 +69,7 @@ ANALYSIS_VERSION = 2
 MAX_TOKEN = 100  # bytes (UTF-8) of a folded token
 TOKENIZER = "sigillo_terms"  # the name the Tantivy engine registers ANALYZER under
 STEM_LANGUAGES: Mapping[str, str] = {"it": "italian", "en": "english"}  # language code -> Snowball stemmer
+MIN_STEM = 3  # letters: a word whose stem is shorter matches only as written
 
 
 def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
@@ -79,11 +85,6 @@ def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
 ANALYZER = _analyzer()
 STEMMERS: Mapping[str, tantivy.TextAnalyzer] = {code: _analyzer(name) for code, name in STEM_LANGUAGES.items()}
 _analyze = ANALYZER.analyze
-
-
-def stem_tokenizer(code: str) -> str:
-    """The name the Tantivy engine registers ``STEMMERS[code]`` under."""
-    return f"{TOKENIZER}_stem_{code}"
 
 
 def stem_languages(language: str | None) -> tuple[str, ...]:
@@ -185,6 +186,44 @@ def stem(term: str, language: str) -> str:
         out = STEMMERS[language].analyze(term)
         found = cache[term] = out[0] if out else term
     return found
+
+
+def matching_stem(term: str, language: str) -> str | None:
+    """The stem by which the folded word ``term`` matches other words in a document stemmed with ``language``'s
+    stemmer; None when that stem is shorter than ``MIN_STEM`` letters (the word then matches only as written).
+
+    Short stems would relate little (``ads`` and ``ad``; Italian never shortens a word below three letters) and
+    cost much: the Tantivy engine lists a stem's words from its term dictionary (``stem_prefixes``), and under a
+    one- or two-letter prefix lie a good part of a large archive's words.
+    """
+    stemmed = stem(term, language)
+    return stemmed if len(stemmed) >= MIN_STEM else None
+
+
+# The last letters a stemmer may write in place of the word's own, and the letter the word has there (Snowball:
+# Italian -enza -> -ent; English -y -> -i, -ing -> -e in "hoping", -bility -> -bl, and "skies" -> "sky").
+_REWRITES: Mapping[str, Mapping[str, str]] = {"it": {"t": "z"}, "en": {"i": "y", "e": "i", "l": "i", "y": "i"}}
+
+
+def stem_prefixes(stemmed: str, language: str) -> tuple[str, ...]:
+    """Where every word that ``language``'s stemmer turns into ``stemmed`` (of ``MIN_STEM`` letters or more)
+    starts: each such word starts with one of these (not every word starting so has that stem; the caller stems
+    the candidates to keep those that do).
+
+    Snowball's Italian and English stemmers take letters off the end of a word, and rewrite at most its last
+    letter, in few ways (``_REWRITES``: English ``happy`` -> ``happi``, ``hoping`` -> ``hope``, ``ability`` ->
+    ``abl``; Italian ``differenza`` -> ``different``). So a word starts with its stem, or with its stem whose last
+    letter is put back. One English rule rewrites more: a letter then ``ying`` (``dying``, ``vying``, ``dyings``)
+    stems to that letter then ``ie``. ``tests/search/test_search_analysis.py`` holds this against every word of up
+    to three letters or digits and tens of thousands of built ones.
+    """
+    prefixes = [stemmed]
+    was = _REWRITES.get(language, {}).get(stemmed[-1:])
+    if was is not None:
+        prefixes.append(stemmed[:-1] + was)
+    if language == "en" and len(stemmed) == 3 and stemmed.endswith("ie"):
+        prefixes.append(stemmed[0] + "ying")
+    return tuple(prefixes)
 
 
 def stems(text: str, language: str) -> list[str]:

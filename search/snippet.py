@@ -70,7 +70,7 @@ def _word_test(leaf: Term | Prefix | Fuzzy | Phrase, languages: tuple[str, ...])
     """A test on one folded token for a one-word leaf."""
     if isinstance(leaf, Term):
         word = leaf.text
-        stemmed = [(code, analysis.stem(word, code)) for code in languages]
+        stemmed = [(code, s) for code in languages if (s := analysis.matching_stem(word, code)) is not None]
         return lambda t: t == word or (t[:1] == word[:1] and any(analysis.stem(t, c) == s for c, s in stemmed))
     if isinstance(leaf, Prefix):
         return lambda t: t.startswith(leaf.text)

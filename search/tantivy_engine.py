@@ -8,11 +8,9 @@ Schema, built from ``search.fields.FIELDS``:
 
 * ``id``: raw (one term), stored. The only stored field: the archive has the text, the index stays small.
 * ``text``: the full text (normalised), tokenised natively by ``search.analysis.ANALYZER`` registered as
-  ``analysis.TOKENIZER``: folded terms with positions (words, phrases, prefixes, fuzzy terms). ``stem_it``,
-  ``stem_en`` (``search.fields.stem_field``): the same text again, stemmed natively by the analyzer of that
-  language (``analysis.STEMMERS``), with frequencies but no positions; a document fills the field of its own
-  language, or all of them when its language has no stemmer. A word matches its exact term (boosted) or its stem
-  in any stem field.
+  ``analysis.TOKENIZER``: folded terms with positions (words, phrases, prefixes, fuzzy terms). Words are indexed
+  unstemmed: stemming is done at query time (below). ``stem_lang`` (raw) names the stemmers a document's words are
+  matched with (``analysis.stem_languages``: its language's, or all when its language has none).
 * TEXT fields (filename, names, governing law): tokenised natively the same way, with positions.
 * KEYWORD / CODE / IDENTIFIER fields: raw, holding the value normalised by ``search.fields.normalise``.
 * IDENTIFIERS (invoice_refs): raw, one value per identifier; NAMES (parties): raw, one value per folded word of
@@ -30,14 +28,22 @@ page by value from Tantivy (which fixes which values it holds), then, for each o
 in id order (a fast-field sort on ``id``), at the right offset inside the value's group; then, past the documents
 that have the value, those that lack it, in id order.
 
-All analysis is ``search.analysis``'s: its analyzers are the very objects this engine registers with every index
-it opens (tokenizers are not saved in the index), and the ones the query parser, the highlighter and the Whoosh
-engine call from Python, so they all agree by construction, while indexing tokenises and stems in Tantivy's
-threads (measured: the Python side of a 2 KB document is ~80 µs of CPU, against ~250 µs when Python tokenised and
-stemmed it itself).
+All analysis is ``search.analysis``'s: its analyzer is the very object this engine registers with every index it
+opens (tokenizers are not saved in the index), and the one the query parser, the highlighter and the Whoosh engine
+call from Python, so they all agree by construction, while indexing tokenises in Tantivy's threads (the Python
+side of a 2 KB document is ~80 µs of CPU).
 Queries are translated from our tree into Tantivy query objects directly; Tantivy's own query parser is never used.
 
 Where Tantivy has no query with Whoosh's exact semantics, the translation expands terms itself:
+
+* A full-text ``Term`` (a word): Whoosh indexes every document's words stemmed (``stem_<lang>`` fields) and looks
+  the query word's stem up. Here the word's own term (boosted) is OR-ed, for each stemmer L, with "one of the
+  indexed words whose L stem is the query word's L stem (if long enough to match by: ``analysis.matching_stem``),
+  in a document stemmed with L". Those words are listed from the term dictionary: every word of a stem starts with
+  one of ``analysis.stem_prefixes(stem)``; the words listed there are stemmed (cached) and those with the same stem
+  kept. The same documents match as with stem fields, and indexing does no stemming: the stem fields took ~60 % of
+  the index's CPU (Snowball on every token; ~0.5 µs per Italian word), while a query stems the few words listed
+  (a 2.4-million-word dictionary: ≤ 2 ms).
 
 * ``Fuzzy``: Whoosh matches plain Levenshtein distance (no transpositions) with the first ``FUZZY_PREFIX``
   characters fixed; Tantivy's fuzzy query has no fixed prefix. The terms starting with that prefix are listed from
@@ -74,7 +80,6 @@ from .fields import (
     facet_field,
     ordinal,
     record_values,
-    stem_field,
 )
 from .query import (
     FUZZY_PREFIX,
@@ -100,8 +105,10 @@ __all__ = ["SCHEMA_VERSION", "TantivyEngine", "build_schema", "to_document", "to
 T = TypeVar("T")
 
 ENGINE = "tantivy"
-SCHEMA_VERSION = 3  # bump whenever the schema or the document mapping below changes
+SCHEMA_VERSION = 4  # bump whenever the schema or the document mapping below changes
 HAS_FIELD = "has"
+STEMMED_FIELD = "stem_lang"  # the stemmers a document's words are matched with (analysis.stem_languages)
+MAX_SCORED_FORMS = 64  # a word's forms scored one by one up to this many; past it, one term set (constant score)
 EXACT_BOOST = 2.0
 TERMS = analysis.TOKENIZER  # search.analysis.ANALYZER, registered with every index opened (_register)
 RAW = "raw"  # Tantivy's built-in tokenizer: the whole value is one term
@@ -127,11 +134,7 @@ def build_schema() -> tantivy.Schema:
         kind = f.kind
         if kind is Kind.DOC_ID:
             sb.add_text_field(f.name, stored=True, fast=True, tokenizer_name=RAW, index_option="basic")
-        elif kind is Kind.FULLTEXT:
-            sb.add_text_field(f.name, tokenizer_name=TERMS, index_option="position")
-            for code in analysis.STEM_LANGUAGES:
-                sb.add_text_field(stem_field(code), tokenizer_name=analysis.stem_tokenizer(code), index_option="freq")
-        elif kind is Kind.TEXT:
+        elif kind is Kind.FULLTEXT or kind is Kind.TEXT:
             sb.add_text_field(f.name, tokenizer_name=TERMS, index_option="position")
         elif kind.exact or kind is Kind.NAMES:
             sb.add_text_field(f.name, tokenizer_name=RAW, index_option="basic")
@@ -140,6 +143,7 @@ def build_schema() -> tantivy.Schema:
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
     sb.add_text_field(HAS_FIELD, tokenizer_name=RAW, index_option="basic")
+    sb.add_text_field(STEMMED_FIELD, tokenizer_name=RAW, index_option="basic")
     for key in SORTS.values():
         sb.add_integer_field(key.field, indexed=True, fast=True)
     for name in FACETS:
@@ -150,8 +154,6 @@ def build_schema() -> tantivy.Schema:
 def _register(ix: tantivy.Index) -> tantivy.Index:
     """``ix`` with our analyzers registered (Tantivy keeps tokenizers per open index, not in the files)."""
     ix.register_tokenizer(TERMS, analysis.ANALYZER)
-    for code, stemmer in analysis.STEMMERS.items():
-        ix.register_tokenizer(analysis.stem_tokenizer(code), stemmer)
     return ix
 
 
@@ -159,7 +161,7 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     """The Tantivy document for one record.
 
     The ingest and rebuild hot path: full text and TEXT fields go to Tantivy as they are (normalised) and are
-    tokenised and stemmed by its indexing threads; Python only maps the typed fields, each with the adder its
+    tokenised by its indexing threads; Python only maps the typed fields, each with the adder its
     kind has (``_ADDERS``, looked up once per field).
     """
     doc = tantivy.Document()
@@ -179,10 +181,9 @@ def to_document(record: IndexRecord) -> tantivy.Document:
 
 
 def _add_fulltext(doc: tantivy.Document, name: str, value: str, record: IndexRecord) -> bool:
-    text = analysis.normalise(value)
-    doc.add_text(name, text)
+    doc.add_text(name, analysis.normalise(value))
     for code in analysis.stem_languages(record.language):
-        doc.add_text(stem_field(code), text)
+        doc.add_text(STEMMED_FIELD, code)
     return True
 
 
@@ -265,17 +266,13 @@ class _Translator:
     def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
         self.searcher = searcher
         self.schema = schema
+        self._lists: dict[tuple[str, str], list[str]] = {}
 
     def query(self, node: Node) -> tantivy.Query:
         if isinstance(node, Term):
             kind = self._kind(node.field, node)
             if kind is Kind.FULLTEXT:
-                exact = _Q.boost_query(self._term(node.field, node.text), EXACT_BOOST)
-                stemmed = [
-                    (_SHOULD, self._term(stem_field(code), analysis.stem(node.text, code)))
-                    for code in analysis.STEM_LANGUAGES
-                ]
-                return _Q.boolean_query([(_SHOULD, exact), *stemmed])
+                return self._word(node.field, node.text)
             return self._term(node.field, node.text)
         if isinstance(node, Phrase):
             return self._phrase(node)
@@ -329,7 +326,49 @@ class _Translator:
 
     def _listed(self, field: str, prefix: str) -> list[str]:
         """Every term of ``field`` starting with ``prefix`` (including terms only deleted documents have)."""
-        return [term for term, _ in self.searcher.terms_with_prefix(field, prefix)]
+        key = (field, prefix)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = [term for term, _ in self.searcher.terms_with_prefix(field, prefix)]
+        return found
+
+    def _word(self, field: str, word: str) -> tantivy.Query:
+        """A full-text word: its own term (boosted), or, in a document stemmed with stemmer L, another indexed
+        word with the same L stem (see the module's notes). A form every stemmer relates to the word matches in
+        any document, without the language condition."""
+        clauses = [(_SHOULD, _Q.boost_query(self._term(field, word), EXACT_BOOST))]
+        forms = {code: self._same_stem(field, word, code) for code in analysis.STEM_LANGUAGES}
+        everywhere = set.intersection(*forms.values())
+        if everywhere:
+            clauses.append((_SHOULD, self._any_form(field, everywhere)))
+        for code, found in forms.items():
+            if found - everywhere:
+                stemmed_so = _Q.const_score_query(self._term(STEMMED_FIELD, code), 0.0)
+                clauses.append((_SHOULD, _Q.boolean_query(
+                    [(_MUST, self._any_form(field, found - everywhere)), (_MUST, stemmed_so)]
+                )))
+        return clauses[0][1] if len(clauses) == 1 else _Q.boolean_query(clauses)
+
+    def _any_form(self, field: str, forms: set[str]) -> tantivy.Query:
+        ordered = sorted(forms)
+        if len(ordered) == 1:
+            return self._term(field, ordered[0])
+        if len(ordered) <= MAX_SCORED_FORMS:
+            return _Q.boolean_query([(_SHOULD, self._term(field, form)) for form in ordered])
+        return self._terms(field, ordered)
+
+    def _same_stem(self, field: str, word: str, code: str) -> set[str]:
+        """The indexed words of ``field``, other than ``word``, that stemmer ``code`` stems as it stems ``word``
+        (none when its stem is too short to match by: ``analysis.matching_stem``)."""
+        stemmed = analysis.matching_stem(word, code)
+        if stemmed is None:
+            return set()
+        return {
+            term
+            for prefix in analysis.stem_prefixes(stemmed, code)
+            for term in self._listed(field, prefix)
+            if term != word and analysis.stem(term, code) == stemmed
+        }
 
     def _phrase(self, node: Phrase) -> tantivy.Query:
         kind = self._kind(node.field, node)

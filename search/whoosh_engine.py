@@ -6,7 +6,8 @@ Schema, built from ``search.fields.FIELDS``:
 * ``text``: the folded terms of the full text, with positions (words, phrases, prefixes, fuzzy terms), as
   ``search.analysis.ANALYZER`` gives them (``_Terms``); ``stem_it``, ``stem_en``: the same text stemmed by the
   analyzer of that language (``_Stems``), without positions, in the field of the document's language (all of
-  them when it has no stemmer). A word matches its exact term (boosted) or its stem in any stem field.
+  them when it has no stemmer). A word matches its exact term (boosted) or its stem in any stem field (a stem of
+  ``analysis.MIN_STEM`` letters or more: ``analysis.matching_stem``).
 * TEXT fields (filename, names, governing law): folded terms with positions, the same way.
 * KEYWORD / CODE / IDENTIFIER fields: ID, holding the value normalised by ``search.fields.normalise``.
 * IDENTIFIERS (invoice_refs): KEYWORD(commas) of normalised values; NAMES (parties): KEYWORD(commas) of the
@@ -226,8 +227,12 @@ def to_whoosh(node: Node) -> wq.Query:
     if isinstance(node, Term):
         if FIELDS[node.field].kind is Kind.FULLTEXT:
             exact = wq.Term(node.field, node.text, boost=EXACT_BOOST)
-            stemmed = [wq.Term(stem_field(code), analysis.stem(node.text, code)) for code in analysis.STEM_LANGUAGES]
-            return wq.Or([exact, *stemmed])
+            stemmed = [
+                wq.Term(stem_field(code), stemmed)
+                for code in analysis.STEM_LANGUAGES
+                if (stemmed := analysis.matching_stem(node.text, code)) is not None
+            ]
+            return wq.Or([exact, *stemmed]) if stemmed else exact
         return wq.Term(node.field, node.text)
     if isinstance(node, Phrase):
         if len(node.words) == 1:

@@ -347,6 +347,25 @@ def test_exact_form_ranks_above_stemmed_form(engine: Engine) -> None:
     assert result.hits[0].score > result.hits[1].score
 
 
+def test_a_word_matches_its_forms_by_the_stemmer_of_each_documents_language(fresh: Engine) -> None:
+    fresh.add([
+        rec("en-pays", "the customer pays monthly", language="en"),
+        rec("it-pays", "il cliente pays ogni mese", language="it"),  # Italian: "pays" is no form of "paying"
+        rec("fr-pays", "le client pays chaque mois", language="fr"),  # no stemmer of its own: every stemmer
+        rec("en-ads", "a new ads campaign", language="en"),
+        rec("en-dying", "a dying battery", language="en"),
+    ])
+    assert found(fresh, "paying") == {"en-pays", "fr-pays"}
+    assert found(fresh, "pays") == {"en-pays", "it-pays", "fr-pays"}
+    assert found(fresh, "died") == {"en-dying"}  # Porter2's irregular dying -> die
+    assert found(fresh, "ads") == {"en-ads"}
+    assert found(fresh, "ad") == set()  # the stem "ad" is too short to relate words by: "ads" only as written
+    # forms are looked up when searching, so a form first indexed later is found
+    assert found(fresh, "bolletta") == set()
+    fresh.add([rec("it-bollette", "le bollette di marzo")])
+    assert found(fresh, "bolletta") == {"it-bollette"}
+
+
 def test_paging_and_total(engine: Engine) -> None:
     first = engine.search("generico", limit=10)
     second = engine.search("generico", limit=10, offset=10)
