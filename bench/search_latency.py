@@ -43,6 +43,7 @@ import hashlib
 import math
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -587,6 +588,12 @@ def make_queries(gen: Generator, data: Data, count: int, seed: int) -> list[Quer
 # -- measuring --------------------------------------------------------------------------------------------------
 
 
+def process_cpu() -> float:
+    """Seconds of CPU this process has used, all its threads (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     xs = sorted(values)
     if not xs:
@@ -636,13 +643,16 @@ def time_queries(run: Callable[[Query], object], queries: Sequence[Query], passe
 
 def bench_engine(name: str, records: Sequence[IndexRecord], queries: Sequence[Query], index_path: Path,
                  passes: int, add_batch: int, scratch: Path) -> tuple[Timings, dict[int, set[str]]]:
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), process_cpu()
     count = rebuild_engine(name, index_path, records)
-    index_s = time.perf_counter() - t0
+    index_s, cpu_s = time.perf_counter() - t0, process_cpu() - cpu0
     assert count == len(records), (count, len(records))
     timings = Timings(name, [], index_s=index_s, index_bytes=disk_usage(index_path), docs_per_s=count / index_s)
+    # CPU time of every thread: steadier than the wall time on a shared machine, and with it the cores the build
+    # actually had (CPU / wall): a run that got less than the machine's cores is slower by that much.
     print(f"[{name}] rebuild_engine: {count} docs in {index_s:.1f} s = {timings.docs_per_s:,.0f} docs/s; "
-          f"index {timings.index_bytes / 1e6:.1f} MB on disk", flush=True)
+          f"index {timings.index_bytes / 1e6:.1f} MB on disk; CPU {cpu_s / count * 1e6:.0f} µs per document, "
+          f"{cpu_s / index_s:.2f} cores busy on average", flush=True)
     if add_batch:
         path = scratch / f"add-{name}"
         t0 = time.perf_counter()

