@@ -29,6 +29,7 @@ DOC_ID         SHA-256 hex; a value matches as a prefix                      id
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -215,14 +216,19 @@ _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+# The normalisers run for every exact value of every document indexed, and the values repeat (document types,
+# currencies, the same parties' VAT ids): each is cached.
+@functools.lru_cache(maxsize=65_536)
 def _keyword(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", value).strip().casefold())
 
 
+@functools.lru_cache(maxsize=65_536)
 def _code(value: str) -> str:
     return _NOT_ALNUM.sub("", analysis.fold(value)).upper()
 
 
+@functools.lru_cache(maxsize=65_536)
 def _identifier(value: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", value)).casefold().replace(",", "")
 
@@ -367,7 +373,12 @@ def _typed_date(value: object) -> date:
         return value.astimezone(UTC).date() if value.tzinfo else value.date()
     if isinstance(value, date):
         return value
-    first, last = parse_date_period(str(value))
+    return _day(str(value))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _day(text: str) -> date:  # the same days recur across documents
+    first, last = parse_date_period(text)
     if first != last:
         raise ValueProblem("not a day")
     return first
