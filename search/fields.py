@@ -527,10 +527,14 @@ def derived_values(values: Mapping[str, object]) -> dict[str, object]:
             if source in values:
                 out[key.field] = ordinal(key.kind, values[source])
                 break
-    for name in FACETS:
+    for name, field, exact in _FACET_FIELDS:
         value = values.get(name)
         if isinstance(value, str):
-            text = value if FIELDS[name].kind.exact else " ".join(value.split())
+            text = value if exact else " ".join(value.split())
             if text:
-                out[facet_field(name)] = text
+                out[field] = text
     return out
+
+
+# FACETS with their index field and whether the value is exact (read once per indexed document).
+_FACET_FIELDS = tuple((name, facet_field(name), FIELDS[name].kind.exact) for name in FACETS)
